@@ -1,5 +1,5 @@
 """One date at pace 20 (seed 1): for each immediate answer that missed feasible times, what
-`PlanningService._may_grow` said about its offer key before the query (False: the refinement ahead
+`RefineAhead.may_grow` said about its offer key before the query (False: the refinement ahead
 was skipped as unable to add a time; no call: the key was never considered for a refinement ahead).
 Run with `bench.diag_pace16_s44`'s verdicts for one date:
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import bench.diag_pace16_s44 as diag
 from bench.slots import Verdicts
-from scheduler.service import PlanningService
+from scheduler.refine_ahead import RefineAhead
 
 
 def main() -> None:
@@ -23,16 +23,14 @@ def main() -> None:
     parser.add_argument("--verdicts", type=Path, required=True)
     args = parser.parse_args()
     said: list[tuple[tuple[object, ...], bool, float]] = []
-    may_grow = PlanningService._may_grow
+    may_grow = RefineAhead.may_grow
 
-    def watched(
-        self: PlanningService, key: tuple[object, ...], day: object, version: tuple[object, ...]
-    ) -> bool:
+    def watched(self: RefineAhead, key: tuple[object, ...], day: object, version: tuple[object, ...]) -> bool:
         grows = may_grow(self, key, day, version)  # type: ignore[arg-type]
         said.append((key, grows, time.perf_counter()))
         return grows
 
-    PlanningService._may_grow = watched  # type: ignore[method-assign]
+    RefineAhead.may_grow = watched  # type: ignore[method-assign]
     row = diag.run(args.seed, Verdicts(args.verdicts), 30.0, 20.0, 1, 12, 10, 60)
     print(row["tally"])
     for r in row["rows"]:

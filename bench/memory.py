@@ -70,9 +70,9 @@ def run(plan: list[tuple[dt.date, int]], mode: str, trace: bool) -> None:
         tracemalloc.start(1)
     with tempfile.TemporaryDirectory() as tmp:
         service = PlanningService(Store(f"sqlite:///{Path(tmp) / 'memory.db'}"), clock=FixedClock(NOW))
-        if service._refiner is not None:  # no background CP-SAT: the same work on every run
-            service._refiner.close()
-            service._refiner = StubRefiner()  # type: ignore[assignment]
+        if service._ahead is not None:  # no background CP-SAT: the same work on every run
+            service._ahead.refiner.close()
+            service._ahead.refiner = StubRefiner()  # type: ignore[assignment]
         service.put_workshop(workshop)
         gc.collect()
         base = tracemalloc.get_traced_memory()[0] if trace else 0

@@ -60,7 +60,7 @@ def run(seed: int, url: str, mode: str, verbose: int = -1) -> list[str]:
         if os.environ.get("QUICK_BUDGET"):
             service.ejection_seconds = float(os.environ["QUICK_BUDGET"])
         if os.environ.get("REFINE_SECONDS"):
-            service._refiner.exact_seconds = float(os.environ["REFINE_SECONDS"])
+            service.refiner.exact_seconds = float(os.environ["REFINE_SECONDS"])
         workshop = load_scenario("small-dealer").workshop.model_copy(update={"loan_cars": 3})
         put = client.put(f"/v1/workshops/{workshop.id}", content=workshop.model_dump_json(),
                          headers={"content-type": "application/json"})  # fmt: skip

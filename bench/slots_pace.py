@@ -23,7 +23,7 @@ each build's answers are judged on the same days. `--shown` books the queried ke
 placements where they apply instead (the days then differ from build to build). A refused filling
 booking asks for no alternatives (`PlanningService._suggest` is off here): they would be asked
 under the filling's parts-ETA key, a key no desk asks, taking the refinement's time and a place
-among the day's keys asked (`PlanningService._refine_ahead`) from the desk's own.
+among the day's keys asked (`RefineAhead.after_change`) from the desk's own.
 
 The wait is the pace or until the background refinement is idle, whichever comes first (nothing
 else changes the day in between, so waiting longer would give the same answer). Walk-in holdback
@@ -61,7 +61,7 @@ NOW = dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC)
 
 def _refiner_cpu(service: PlanningService) -> float:
     """CPU seconds (user + system) of the background refinement's process so far (0: none)."""
-    refiner = service._refiner
+    refiner = service.refiner
     pool = None if refiner is None else refiner._pool
     total = 0.0
     for pid in list((pool._processes or {}) if pool is not None else {}):

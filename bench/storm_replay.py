@@ -80,8 +80,14 @@ class StubRefiner:
         _bump("refinements asked")
 
     @contextlib.contextmanager
-    def batch(self) -> Iterator[None]:  # the refiner's batching (PlanningService._refine_ahead)
+    def batch(self) -> Iterator[None]:  # the refiner's batching (RefineAhead.after_change)
         yield
+
+    def waiting(self, *args: object) -> bool:  # a cache hit asks for none (RefineAhead.hit)
+        return True
+
+    def running_day(self, *args: object) -> None:
+        return None
 
     def start(self) -> None:
         pass
@@ -153,9 +159,9 @@ def replay(
     workshop = load_scenario("dealer-2011").workshop
     with tempfile.TemporaryDirectory() as tmp:
         service = PlanningService(Store(f"sqlite:///{Path(tmp) / 'replay.db'}"), clock=FixedClock(NOW))
-        if refiner == "stub" and service._refiner is not None:
-            service._refiner.close()
-            service._refiner = StubRefiner()  # type: ignore[assignment]
+        if refiner == "stub" and service._ahead is not None:
+            service._ahead.refiner.close()
+            service._ahead.refiner = StubRefiner()  # type: ignore[assignment]
         if busy > 1:  # the other desks' requests under way: each search gets its share
             service.contention._busy = busy - 1
             service.contention.timer = lambda: 0.0  # and none counts as having waited

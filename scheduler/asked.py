@@ -1,5 +1,5 @@
 """The kinds of booking a workshop's desks ask slots for, on any day: refined ahead on a day no
-query of that kind has asked yet (`PlanningService._refine_ahead`).
+query of that kind has asked yet (`RefineAhead.after_change`).
 
 A slot query of a kind the day has not been asked for lately gets the immediate answer (a quick fit
 and a search of a few tens of milliseconds), which on a day bound by its technicians offers about

@@ -82,7 +82,7 @@ class OfferCache(PartitionedLRU[Entry]):
         day: the heuristics and CP-SAT's time limit do not find the same times) and, at a time both
         found, the earlier promise (`_replaces`: never a later one than a query may have shown). A
         refinement of a version no query has answered yet (asked ahead by a booking,
-        `PlanningService._refine_ahead`) replaces an answer of another version unless that one is
+        `RefineAhead.after_change`) replaces an answer of another version unless that one is
         newer (made from it by bookings here) or its own day was booked since (`superseded`): the
         next query of its version is answered from it without a search, and a query of a later
         version carries its offers over.
@@ -91,7 +91,7 @@ class OfferCache(PartitionedLRU[Entry]):
         wrong offer. Returns what is cached for `key` now (None: `offers` were not kept), `refined`
         once a refinement of its version is in, with the earliest `bound` either answer knows;
         `shown` once either answer was a query's (False: refined ahead for a key no query of the
-        day asked, `PlanningService._deliver_refined`)."""
+        day asked, `RefineAhead.deliver`)."""
         with self._deliveries:
             cached = self.get(key)
             if cached is not None and cached[0] != version and cached[2].same_as(day):

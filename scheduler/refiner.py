@@ -6,7 +6,7 @@ request threads. Only the newest request per offer key is kept: a day that chang
 refinement waited is refined once, at its latest version. At most `most_wanted` requests wait
 (the newest are refined first; the oldest are dropped), so a storm of queries cannot pile up days.
 A request for the key and day version already being refined is not queued again (a booking asks
-ahead for the keys asked on its day, `PlanningService._refine_ahead`, and the next query on that
+ahead for the keys asked on its day, `RefineAhead.after_change`, and the next query on that
 version asks for the same one). Requests made `idle` (kinds of booking asked on other days,
 `scheduler.asked`) wait in a queue of their own, refined only when no other request waits.
 """
@@ -129,7 +129,7 @@ class OfferRefiner:
     def batch(self) -> Iterator[None]:
         """Requests made inside are queued together and the newest of them starts first: without
         it, an idle refiner starts the first request at once (the least wanted of a batch asked
-        least wanted first, `PlanningService._refine_ahead`). Holds the lock: another thread's
+        least wanted first, `RefineAhead.after_change`). Holds the lock: another thread's
         request or a finished refinement waits for its end."""
         with self._lock:
             self._batched += 1

@@ -7,7 +7,6 @@ import logging
 import threading
 import uuid
 import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
@@ -22,7 +21,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from scheduler import booking_changes, multiday, phases, refusals
-from scheduler.asked import AskedKinds, Kind
 from scheduler.cache import CacheHolders, PartitionedLRU
 from scheduler.capacity import CapacityRules, after_desk_hours
 from scheduler.clock import SYSTEM_CLOCK, Clock
@@ -73,9 +71,10 @@ from scheduler.offer import SlotQuery
 from scheduler.offer_cache import Entry, OfferCache, offers_key
 from scheduler.phases import phase
 from scheduler.plan_tasks import PlanBasis, basis_text, plan_from_witness, replan_check_request, replan_plan
+from scheduler.refine_ahead import RefineAhead
 from scheduler.refiner import OfferRefiner
 from scheduler.replan import check_now_on_day
-from scheduler.slots import EJECTION_SECONDS, NO_WANTS, DayBook, Offer, Wants, offers_may_grow
+from scheduler.slots import EJECTION_SECONDS, NO_WANTS, DayBook, Offer, Wants
 from scheduler.storage import Store
 from scheduler.storage import bookings as bookings_db
 from scheduler.storage import clock_events as events_db
@@ -111,13 +110,6 @@ LOADING_DAYS = 62
 ALTERNATIVE_DAYS = dt.timedelta(days=7)
 """How far a refused booking's alternatives look past a full day: a week, each day a slot query
 (the cached offers where asked before)."""
-
-RECENT_KEYS = 8
-"""Offer keys remembered per workshop day (the last asked), refined ahead when a booking change
-makes a new version of the day (`PlanningService._refine_ahead`), the most asked first."""
-
-_Asked = tuple[str, bool, str | None, Wants]
-"""What a slot query asked: service, waiter, fleet partner, what the customer wants."""
 
 OFFERED_CHANGES = 256
 """Refused changes whose alternatives are remembered (`_Offered`), the least recently refused
@@ -292,7 +284,7 @@ class PlanningService:
         # Held while a request uses it (weakly here): an id from outside naming no workshop leaves nothing.
         self._workshop_locks: weakref.WeakValueDictionary[str, threading.Lock] = weakref.WeakValueDictionary()
         self._lock = threading.Lock()
-        self._refiner: OfferRefiner | None = None
+        self._ahead: RefineAhead | None = None  # (None: CP-SAT in the request, no refinement)
         # Slot queries and bookings under way: a query's search budget is shared among them.
         self.contention = Contention()
         # Called with (workshop id, date, plan) after each plan is stored (the shop floor's pushes).
@@ -301,18 +293,10 @@ class PlanningService:
         # answer, not in the first slot query on it (which would lose half its search budget).
         self._packer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bayplan-pack")
         if refine_in_background and exact_seconds > 0:
-            self._refiner = OfferRefiner(exact_seconds, self._deliver_refined)
-        # The offer keys asked per workshop day, newest last (at most RECENT_KEYS a day, as many
-        # days as the day cache per workshop): refined ahead when a booking change makes a version.
-        self._asked: PartitionedLRU[OrderedDict[tuple[object, ...], tuple[_Asked, int]]] = PartitionedLRU(
-            day_cache_entries, cached_workshops
-        )
-        # The kinds of booking asked per workshop on any day: refined ahead on days not asked yet,
-        # once per day version (the version they were last asked for, per workshop day).
-        self._kinds = AskedKinds(cached_workshops)
-        self._kinds_refined: PartitionedLRU[tuple[object, ...]] = PartitionedLRU(
-            day_cache_entries, cached_workshops
-        )
+            # The background refinement and what it is asked for ahead of the next query.
+            self._ahead = RefineAhead(
+                self._offers, self._packer, exact_seconds, day_cache_entries, cached_workshops
+            )
         # Per (workshop, booking): the alternatives its last refused change was offered on a day it
         # held (a PATCH to one of them gets the promise offered, `_Offered.fit`).
         self._offered: LRUCache[tuple[str, str], _Offered] = LRUCache(maxsize=OFFERED_CHANGES)
@@ -327,10 +311,15 @@ class PlanningService:
         """Slot queries that searched (metrics)."""
         return self._offers.misses
 
+    @property
+    def refiner(self) -> OfferRefiner | None:
+        """The background refinement (None: CP-SAT in the request): benchmarks read its queue and CPU."""
+        return None if self._ahead is None else self._ahead.refiner
+
     def start_background(self) -> None:
         """Start the background refinement's worker process now rather than on the first query."""
-        if self._refiner is not None:
-            self._refiner.start()
+        if self._ahead is not None:
+            self._ahead.refiner.start()
 
     def warm(self) -> None:
         """Run once the reads every slot query and booking makes, for a workshop that does not
@@ -349,7 +338,7 @@ class PlanningService:
 
     def refine_idle(self, timeout: float | None = None) -> bool:
         """Wait until the background refinements asked for so far are done (tests, benchmarks)."""
-        return self._refiner is None or self._refiner.wait_idle(timeout)
+        return self._ahead is None or self._ahead.refiner.wait_idle(timeout)
 
     def pack_idle(self) -> None:
         """Wait until the day versions made so far are repacked (`_pack_soon`; tests, benchmarks)."""
@@ -358,8 +347,8 @@ class PlanningService:
 
     def close(self) -> None:
         self._packer.shutdown(wait=True, cancel_futures=True)
-        if self._refiner is not None:
-            self._refiner.close()
+        if self._ahead is not None:
+            self._ahead.refiner.close()
 
     @contextmanager
     def _booking_transaction(self, workshop_id: str) -> Iterator[Session]:
@@ -867,9 +856,8 @@ class PlanningService:
             self._offers.hits += 1
             if not cached.shown:  # refined ahead for a kind asked on other days, now shown
                 self._offers.put(key, cached._replace(shown=True))
-            if self._refiner is not None:
-                self._remember_asked(key, (service, waiter, fleet, wants))
-                self._refine_hit_soon(key, cached, (service, waiter, fleet, wants))
+            if self._ahead is not None:
+                self._ahead.hit(key, cached, (service, waiter, fleet, wants))
             return cached[1]
         check_kind(workshop, service, fleet, wants.loan_car)
         with phase("day"):
@@ -883,13 +871,12 @@ class PlanningService:
             # this one, `DayBook.same_as`): its answer, refined or not, is this version's, served
             # as a hit; a refinement of the other version still under way merges into it.
             self._offers.hits += 1
-            if self._refiner is not None:
-                self._remember_asked(key, (service, waiter, fleet, wants))
-                self._refine_hit_soon(key, same, (service, waiter, fleet, wants))
+            if self._ahead is not None:
+                self._ahead.hit(key, same, (service, waiter, fleet, wants))
             return same.offers
         self._offers.misses += 1
         bound = None  # the earliest time proven not to fit, known from an earlier version
-        if self._refiner is None:  # CP-SAT in the request (no background refinement)
+        if self._ahead is None:  # CP-SAT in the request (no background refinement)
             seconds = self.contention.share(self.ejection_seconds)
             offers = day.offers(
                 service, waiter, fleet, self.exact_seconds, wants=wants, ejection_seconds=seconds
@@ -908,197 +895,24 @@ class PlanningService:
                         offers = day.offers(service, waiter, fleet, wants=wants, ejection_seconds=seconds)
         with phase("deliver"):
             entry = self._offers.deliver(key, version, offers, day, bound)
-            if self._refiner is not None:
-                self._remember_asked(key, (service, waiter, fleet, wants))
-                # Not again for a version already refined (a query that missed just before the
-                # refinement asked ahead was delivered): it would find the same times.
-                refined = entry is not None and entry.refined
-                if not refined and offers_may_grow(day, offers, bound if entry is None else entry.bound):
-                    self._refiner.request(key, version, day, service, waiter, fleet, wants)
-                with suppress(RuntimeError):  # (closed: nothing more to refine) after the answer
-                    self._packer.submit(self._refine_kinds_soon, day, version)
+            if self._ahead is not None:
+                self._ahead.missed(key, (service, waiter, fleet, wants), day, version, entry, offers, bound)
         return offers if entry is None else entry.offers  # with any refined time of this version
-
-    def _refine_hit_soon(self, key: tuple[object, ...], entry: Entry, asked: _Asked) -> None:
-        """A query answered from `entry` (a cache hit) asks for its refinement where none of it is
-        in or on its way (pace16-s45, review-s44's finding: the refinement of its version was
-        dropped, `OfferRefiner.most_wanted`, or failed, or the older version's, whose day a
-        `same_as` hit relabelled, was delivered as nothing, and the answer stayed unrefined until a
-        miss). In the request: an attribute and two dict look-ups; whether the answer may grow and
-        whether a refinement under way merges into it, `_refine_hit`, in the packer's thread."""
-        if entry.refined or self._refiner is None or self._refiner.waiting(key, entry.version):
-            return
-        with suppress(RuntimeError):  # (closed: nothing more to refine)
-            self._packer.submit(self._refine_hit, key, entry.version, entry.day, asked)
-
-    def _refine_hit(
-        self, key: tuple[object, ...], version: tuple[object, ...], day: DayBook, asked: _Asked
-    ) -> None:
-        """`_refine_hit_soon`'s request, if `key`'s answer at `version` is still cached unrefined,
-        may grow (`offers_may_grow`), and no refinement of it waits or runs at `version` or on a day
-        `same_as` this one (its result merges into this answer, `OfferCache.deliver`): one running
-        on another day's content is delivered as nothing here, so this one is queued behind it."""
-        refiner = self._refiner
-        cached = self._offers.get(key)
-        if refiner is None or day.superseded or cached is None or cached.version != version:
-            return
-        if cached.refined or not offers_may_grow(day, cached.offers, cached.bound):
-            return
-        if refiner.waiting(key, version):
-            return
-        running = refiner.running_day(key)
-        if running is not None and (running is day or running.same_as(day)):
-            return
-        service, waiter, fleet, wants = asked
-        refiner.request(key, version, day, service, waiter, fleet, wants)
-
-    def _remember_asked(self, key: tuple[object, ...], asked: _Asked) -> None:
-        """`key` (valid: it was just answered) is the newest asked on its workshop day, once more.
-        Past RECENT_KEYS a day, the least asked of the others goes (of those, the oldest asked):
-        one-off keys (a parts ETA each, hostile or just varied) take turns in one place and never
-        push out a key the desk asks all day."""
-        day_key = key[:2]  # (workshop id, date)
-        service, waiter, fleet, wants = asked
-        if wants.parts_eta is None:  # a parts ETA is one customer's own: no kind to refine ahead
-            self._kinds.asked(str(day_key[0]), Kind(service, waiter, fleet, wants.loan_car))
-        with self._lock:
-            keys = self._asked.get(day_key)
-            if keys is None:
-                keys = OrderedDict()
-                self._asked.put(day_key, keys)
-            _, count = keys.pop(key, (asked, 0))
-            keys[key] = (asked, count + 1)
-            while len(keys) > RECENT_KEYS:
-                others = list(keys.items())[:-1]  # oldest first; min keeps the oldest of a tie
-                least = min(others, key=lambda item: item[1][1])[0]
-                del keys[least]
 
     def asked_keys(self, workshop_id: str, date: dt.date) -> list[tuple[object, ...]]:
         """The offer keys asked on the day that a booking change refines ahead, in the order it
-        refines them: the most asked first, then the newest asked."""
-        return [key for key, _ in self._refined_first(workshop_id, date)]
-
-    def _refined_first(self, workshop_id: str, date: dt.date) -> list[tuple[tuple[object, ...], _Asked]]:
-        with self._lock:
-            keys = self._asked.get((workshop_id, date))
-            listed = [] if keys is None else list(keys.items())
-        newest_first = [(key, asked, count) for key, (asked, count) in reversed(listed)]
-        return [(key, asked) for key, asked, _ in sorted(newest_first, key=lambda k: -k[2])]  # stable
+        refines them (`RefineAhead.asked_keys`; none without background refinement)."""
+        return [] if self._ahead is None else self._ahead.asked_keys(workshop_id, date)
 
     def _refine_ahead(self, day: DayBook, version: tuple[object, ...]) -> None:
-        """Ask the background refinement for the day version a booking change just committed, for
-        the keys asked on the day lately, the most asked (then the newest asked) refined first (asked
-        for last: the refiner takes its newest request next), then for the kinds of booking the
-        workshop's desks asked on other days and not on this one, the most asked first
-        (`scheduler.asked`): on a full day a refinement takes a second or two, and the next booking
-        may come before every key is refined. Its answer is cached for that version
-        (OfferCache.deliver), so the next query of it is answered without a search; a later change
-        of the day asks again, and only the newest version of a key waits (OfferRefiner)."""
-        if self._refiner is None or day.superseded:
-            return
-        on_day = self._refined_first(day.workshop.id, day.date)
-        wanted = [(key, asked) for key, asked in on_day if self._may_grow(key, day, version)]
-        with self._refiner.batch():  # queued together: an idle refiner starts with the most asked
-            for key, (service, waiter, fleet, wants) in reversed(wanted):
-                if day.superseded:  # booked again meanwhile: that booking asks for its own version
-                    return
-                self._refiner.request(key, version, day, service, waiter, fleet, wants)
-        with suppress(RuntimeError):  # (closed: nothing more to refine)
-            self._packer.submit(self._refine_kinds_soon, day, version)
-
-    def _refine_kinds_soon(self, day: DayBook, version: tuple[object, ...]) -> None:
-        """`_refine_kinds` in the packer's thread (after a booking's or a query's answer: never
-        in a request's time), once per day version."""
-        day_key = (day.workshop.id, day.date)
-        if self._kinds_refined.get(day_key) == version:
-            return
-        self._kinds_refined.put(day_key, version)
-        try:
-            self._refine_kinds(day, version)
-        except Exception:  # a best effort in the background: its future is never read, so say it here
-            logger.exception("refining other kinds ahead on %s's day %s failed", day.workshop.id, day.date)
-
-    def _refine_kinds(self, day: DayBook, version: tuple[object, ...]) -> None:
-        """Ask the background refinement, only while it has nothing else to do, for `day`'s
-        `version` of each kind of booking the workshop's desks ask on any day and not lately on
-        this one (`AskedKinds`, the most asked first), where its answer may grow: after a booking
-        change (`_refine_ahead`) and the first query of a day version (`_day_offers`), so that at a
-        desk's pace the next query of any usual kind on a day being asked about finds it refined."""
-        if self._refiner is None or day.superseded:
-            return
-        on_day = self._refined_first(day.workshop.id, day.date)
-        kinds = [(key, asked) for key, asked in self._kinds_not_asked(day, on_day)
-                 if self._may_grow(key, day, version)]  # fmt: skip
-        with self._refiner.batch():
-            for key, (service, waiter, fleet, wants) in reversed(kinds):
-                self._refiner.request(key, version, day, service, waiter, fleet, wants, idle=True)
-
-    def _kinds_not_asked(
-        self, day: DayBook, on_day: list[tuple[tuple[object, ...], _Asked]]
-    ) -> list[tuple[tuple[object, ...], _Asked]]:
-        """The offer keys of the kinds the workshop's desks asked on any day (`AskedKinds`, the most
-        asked first) that `day` has not been asked for lately, and that the day's workshop still
-        offers as one day's work (a multi-day answer is found afresh, `_multi_day_offers`)."""
-        workshop = day.workshop
-        asked = {key for key, _ in on_day}
-        keys = []
-        for kind in self._kinds.most_asked(workshop.id):
-            service = workshop.service(kind.service)
-            if service is None or (multiday.multi_day(service) and not kind.waiter):
-                continue
-            if kind.fleet is not None and kind.fleet not in workshop.fleet_partners():
-                continue
-            if kind.loan_car and workshop.loan_cars == 0:
-                continue
-            wants = Wants(loan_car=True) if kind.loan_car else NO_WANTS
-            key = offers_key(workshop.id, day.date, kind.service, kind.waiter, kind.fleet, wants)
-            if key not in asked:
-                keys.append((key, (kind.service, kind.waiter, kind.fleet, wants)))
-        return keys
-
-    def _deliver_refined(
-        self,
-        key: tuple[object, ...],
-        version: tuple[object, ...],
-        offers: list[Offer],
-        day: DayBook,
-        bound: dt.datetime | None,
-    ) -> Entry | None:
-        """A refinement's answer into the cache: shown (holding a booking made without the promise
-        its desk showed to this answer's, `OfferCache.shown`) where the key was asked on the day;
-        a kind refined ahead from other days' queries was shown nobody until a query is answered
-        from it."""
-        with self._lock:
-            keys = self._asked.get(key[:2])
-            asked = keys is not None and key in keys
-        return self._offers.deliver(key, version, offers, day, bound, refined=True, shown=asked)
-
-    def _may_grow(self, key: tuple[object, ...], day: DayBook, version: tuple[object, ...]) -> bool:
-        """Could refining `key` on `day` at `version` add times to what its next query answers? Not
-        when that version is refined already or its answer cannot grow (`offers_may_grow`); nor
-        when the answer cached for an earlier version offered the last time that can fit (the last
-        candidate time, or the last before the bound it knows, if the day grew from it by bookings
-        alone) and that offer still fits this day (`DayBook.carried`: the next query carries it
-        over, `offers_after`, and an offer at a time stands for every earlier one). A cheap check
-        in the request thread (no search: a look at one offer's placements); a wrong guess only
-        costs a refinement or leaves one to the next query, never an offer."""
-        cached = self._offers.get(key)
-        if cached is None:
-            return True
-        if cached.version == version:
-            return not cached.refined and offers_may_grow(day, cached.offers, cached.bound)
-        proven = [o for o in cached.offers if not o.overbooked]
-        added = day.placements_added_since(cached.day)
-        if not proven or added is None:
-            return True
-        grown = day.added_since(cached.day) is not None  # by bookings alone: they only took room
-        last = day.carried(proven[-1], added, grown)
-        return last is None or offers_may_grow(day, [last], cached.bound if grown else None)
+        """`RefineAhead.after_change` for the day version a booking change just committed."""
+        if self._ahead is not None:
+            self._ahead.after_change(day, version)
 
     def _refine_ahead_loaded(self, workshop_id: str, date: dt.date) -> None:
         """`_refine_ahead` for a change that leaves no day behind (a cancel): the day is loaded at
         its version now, in the packer's thread, only if a query asked on it lately."""
-        if self._refiner is None or not self.asked_keys(workshop_id, date):
+        if not self.asked_keys(workshop_id, date):
             return
         try:
             with self.store.sessions() as session:

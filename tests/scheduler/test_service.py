@@ -456,7 +456,7 @@ def test_the_keys_refined_ahead_are_bounded_per_day_and_per_workshop(db_url: str
     """Every parts ETA a client sends is another offer key: only the newest RECENT_KEYS of a day
     are remembered for refining ahead, and only as many days per workshop as the day cache holds."""
     from scheduler.offer import Wants
-    from scheduler.service import RECENT_KEYS
+    from scheduler.refine_ahead import RECENT_KEYS
 
     if not db_url.startswith("sqlite"):
         pytest.skip("in memory only; once is enough")
@@ -1006,11 +1006,11 @@ def test_a_day_version_already_refined_is_not_refined_again_by_a_query_that_miss
     """A query that missed the cache while the refinement asked ahead for its day version was under
     way delivers its quick answer after the refined one: the version is refined already, so the
     query asks for no second refinement of it (it would find the same times)."""
-    import scheduler.service as service_module
+    from scheduler import refine_ahead
 
     pool = fake_refiner_pool(monkeypatch, "held")  # a refinement is done when the test says so
     finish_pending = pool.finish_pending
-    monkeypatch.setattr(service_module, "offers_may_grow", lambda *args: True)  # any answer may grow
+    monkeypatch.setattr(refine_ahead, "offers_may_grow", lambda *args: True)  # any answer may grow
     original = DayBook.offers_after
 
     def refined_meanwhile(self: DayBook, *args: object, **kwargs: object) -> list[Offer]:
@@ -1046,15 +1046,15 @@ def test_a_query_answered_from_an_unrefined_answer_whose_refinement_was_dropped_
     every later query of that version was a cache hit that asked for nothing, so the desk got the
     quick answer until the day changed. A hit on an answer that may grow asks for it again, once:
     not while it waits or runs."""
-    import scheduler.service as service_module
+    from scheduler import refine_ahead
 
     pool = fake_refiner_pool(monkeypatch, "held")  # a refinement is done when the test says so
-    monkeypatch.setattr(service_module, "offers_may_grow", lambda *args: True)  # any answer may grow
+    monkeypatch.setattr(refine_ahead, "offers_may_grow", lambda *args: True)  # any answer may grow
     service = PlanningService(Store(sqlite_url), CapacityRules(walk_in_holdback=0), clock=fixed_clock())
     try:
         service.put_workshop(_workshop())
-        assert service._refiner is not None
-        service._refiner.most_wanted = 1
+        assert service._ahead is not None
+        service._ahead.refiner.most_wanted = 1
         first, dropped, newest = (SlotQuery("w", "MAINT", dt.date(2026, 11, d)) for d in (24, 25, 26))
         for query in (first, dropped, newest):  # the first runs; the newest pushes the second out
             service.slots(query)
@@ -1127,6 +1127,12 @@ class _RefinerThatNeverDelivers:
     def request(self, *args: object) -> None:
         pass
 
+    def waiting(self, *args: object) -> bool:  # a cache hit asks for none (RefineAhead.hit)
+        return True
+
+    def running_day(self, *args: object) -> None:
+        return None
+
     @contextmanager
     def batch(self) -> Iterator[None]:
         yield
@@ -1151,7 +1157,8 @@ def test_the_immediate_answer_after_a_car_comes_free_offers_it(db_url: str, chan
     if not db_url.startswith("sqlite"):
         pytest.skip("the cached offers do not depend on the backend; once is enough")
     service = PlanningService(Store(db_url), clock=fixed_clock())  # refinement on, as served
-    service._refiner = _RefinerThatNeverDelivers()  # type: ignore[assignment]
+    assert service._ahead is not None
+    service._ahead.refiner = _RefinerThatNeverDelivers()  # type: ignore[assignment]
     workshop = small_workshop(loan_cars=1)
     service.put_workshop(workshop)
     car = Wants(loan_car=True)

@@ -150,10 +150,10 @@ def test_a_new_version_left_unrefined_by_a_failed_refinement_of_the_same_day_ask
     Tuesday car is answered from the older version's answer (`DayBook.same_as`). While the older
     version's refinement runs, its result merges into that answer, so the hit asks for none; once
     it is over with nothing delivered (it failed), the next hit asks for this version's."""
-    import scheduler.service as service_module
+    from scheduler import refine_ahead
 
     pool = fake_refiner_pool(monkeypatch, "held")  # a refinement is done when the test says so
-    monkeypatch.setattr(service_module, "offers_may_grow", lambda *args: True)  # any answer may grow
+    monkeypatch.setattr(refine_ahead, "offers_may_grow", lambda *args: True)  # any answer may grow
     service = PlanningService(Store(db_url), CapacityRules(walk_in_holdback=0), clock=fixed_clock())
     try:
         service.put_workshop(multi_day_workshop())
@@ -173,8 +173,8 @@ def test_a_new_version_left_unrefined_by_a_failed_refinement_of_the_same_day_ask
         service.slots(wednesday)  # the same day: the older version's refinement merges in
         assert service.offer_cache_hits == hits + 1
         assert refined_on_wednesday() == [older]
-        assert service._refiner is not None
-        assert not [key for key in service._refiner._wanted if key[1] == WED]  # no duplicate waits
+        assert service._ahead is not None
+        assert not [key for key in service._ahead.refiner._wanted if key[1] == WED]  # no duplicate waits
         running = next(f for f in pool.pending if not f.done())
         pool.pending.remove(running)
         running.set_exception(RuntimeError("the refinement failed"))  # nothing delivered
