@@ -1124,7 +1124,7 @@ def test_a_booking_that_leaves_a_keys_answer_complete_refines_nothing_ahead_and_
 class _RefinerThatNeverDelivers:
     """The background refinement, held back: what a slot query answers at once, alone."""
 
-    def request(self, *args: object) -> None:
+    def request(self, *args: object, idle: bool = False) -> None:  # (idle: RefineAhead._kinds_ahead)
         pass
 
     def waiting(self, *args: object) -> bool:  # a cache hit asks for none (RefineAhead.hit)
