@@ -120,7 +120,7 @@ class OfferRefiner:
     def waiting(self, key: Key, version: tuple[object, ...]) -> bool:
         """Is a refinement of `key` queued (not only idle: a query's request would put it first), or
         running at `version`? Dict and tuple look-ups, no lock: a slot query's cache hit asks it
-        (`PlanningService._day_offers`), and a stale answer costs only a check in the background."""
+        (`RefineAhead.hit`), and a stale answer costs only a check in the background."""
         return key in self._wanted or self._running_job == (key, version)
 
     def running_day(self, key: Key) -> DayBook | None:
