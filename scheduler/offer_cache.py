@@ -121,6 +121,16 @@ class OfferCache(PartitionedLRU[Entry]):
             self.put(key, entry)
             return entry
 
+    def mark_shown(self, key: tuple[object, ...], version: tuple[object, ...]) -> None:
+        """The answer cached for `key` at `version`, refined ahead and shown to nobody, is a query's
+        now (`Entry.shown`), read and written under the delivery lock: a quick answer of the same
+        version merged into it since the query read it is kept (review-s45: the query's older copy
+        overwrote it, and a booking at a time the merge promised earlier was held to the later)."""
+        with self._deliveries:
+            cached = self.get(key)
+            if cached is not None and cached.version == version and not cached.shown:
+                self.put(key, cached._replace(shown=True))
+
     def relabel(self, key: tuple[object, ...], version: tuple[object, ...], day: DayBook) -> Entry | None:
         """The cached answer of `key`, if its day holds what `day` holds (`DayBook.same_as`), as the
         answer of `version` (`day`'s), read and written under the delivery lock: a refinement merged

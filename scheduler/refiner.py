@@ -14,14 +14,18 @@ version asks for the same one). Requests made `idle` (kinds of booking asked on 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from scheduler.slots import NO_WANTS, DayBook, Offer, Wants
 from scheduler.workers import stop_pool, worker_pool
+
+logger = logging.getLogger("bayplan")
 
 Key = tuple[object, ...]
 
@@ -116,7 +120,7 @@ class OfferRefiner:
     def waiting(self, key: Key, version: tuple[object, ...]) -> bool:
         """Is a refinement of `key` queued (not only idle: a query's request would put it first), or
         running at `version`? Dict and tuple look-ups, no lock: a slot query's cache hit asks it
-        (`PlanningService._day_offers`), and a stale answer costs only a check in the background."""
+        (`RefineAhead.hit`), and a stale answer costs only a check in the background."""
         return key in self._wanted or self._running_job == (key, version)
 
     def running_day(self, key: Key) -> DayBook | None:
@@ -150,17 +154,31 @@ class OfferRefiner:
             return
         key = next(reversed(queue))
         job = queue.pop(key)
-        if self._pool is None:
-            self._pool = worker_pool(1)
-        try:
-            future = self._pool.submit(_refine, job, self.exact_seconds)
-        except RuntimeError:  # the interpreter is shutting down: nothing more to refine
+        future = self._submit(job)
+        if future is None:  # the interpreter is shutting down: nothing more to refine
             self._wanted.clear()
             self._idle_wanted.clear()
             self._idle.set()
             return
         self._running, self._running_job, self._running_day = future, (job.key, job.version), job.day
         future.add_done_callback(lambda done: self._finished(job, done))
+
+    def _submit(self, job: _Job) -> Future[Refined] | None:
+        """`job` sent to the worker process (None: the interpreter is shutting down). A pool whose
+        worker died (killed: out of memory, a crash in the solver) takes nothing more: a new one
+        takes this job (review-s45: else no answer was refined again until the server restarted)."""
+        for _ in range(2):
+            if self._pool is None:
+                self._pool = worker_pool(1)
+            try:
+                return self._pool.submit(_refine, job, self.exact_seconds)
+            except BrokenProcessPool:
+                logger.warning("the slot refinement's worker process died: starting a new one")
+                broken, self._pool = self._pool, None
+                broken.shutdown(wait=False, cancel_futures=True)
+            except RuntimeError:
+                return None
+        return None
 
     def _finished(self, job: _Job, done: Future[Refined]) -> None:
         if not done.cancelled() and done.exception() is None:

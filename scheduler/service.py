@@ -855,7 +855,7 @@ class PlanningService:
         if cached is not None and cached[0] == version:
             self._offers.hits += 1
             if not cached.shown:  # refined ahead for a kind asked on other days, now shown
-                self._offers.put(key, cached._replace(shown=True))
+                self._offers.mark_shown(key, version)  # (not this copy: an answer may merge in meanwhile)
             if self._ahead is not None:
                 self._ahead.hit(key, cached, (service, waiter, fleet, wants))
             return cached[1]

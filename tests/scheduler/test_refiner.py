@@ -67,3 +67,45 @@ def test_requests_made_idle_wait_until_nothing_else_does(monkeypatch: pytest.Mon
         r.request(("w", "asked"), (1,), None, "MAINT", False, None, idle=True)  # type: ignore[arg-type]
     assert r.wait_idle(timeout=5)
     assert delivered == [("w", "idle-1"), ("w", "asked"), ("w", "idle-2")]
+
+
+class _WorkerKilled:
+    """A process pool whose worker dies under its first job (killed: out of memory, a crash): that
+    job's future fails, and the pool takes nothing more, as a broken `ProcessPoolExecutor` does."""
+
+    def __init__(self) -> None:
+        self.running: list[Future[object]] = []
+
+    def submit(self, fn: Any, *args: Any) -> Future[object]:
+        from concurrent.futures.process import BrokenProcessPool
+
+        if self.running:
+            raise BrokenProcessPool("A child process terminated abruptly")
+        future: Future[object] = Future()
+        self.running.append(future)
+        return future
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        pass
+
+
+def test_a_refinement_worker_that_died_is_replaced_for_the_next_request(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """review-s45: the refinement's process killed (out of memory, a crash in the solver) left its
+    pool broken; every later request's submit failed, was taken for the interpreter's exit and
+    dropped, and no slot answer was refined again until the server restarted (the desks got the
+    quick answers only). The next request gets a new worker; the killed job is not retried."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    killed = _WorkerKilled()
+    pools: list[object] = [killed, _DoneAtOnce(([], None))]
+    monkeypatch.setattr(refiner, "worker_pool", lambda processes: pools.pop(0))
+    delivered: list[object] = []
+    r = refiner.OfferRefiner(1.0, lambda key, version, offers, day, bound: delivered.append(key))
+    r.request(("w", "first"), (1,), None, "MAINT", False, None)  # type: ignore[arg-type]
+    killed.running[0].set_exception(BrokenProcessPool("A child process terminated abruptly"))
+    assert r.wait_idle(timeout=5) and delivered == []  # nothing delivered for the killed job
+    r.request(("w", "next"), (1,), None, "MAINT", False, None)  # type: ignore[arg-type]
+    assert r.wait_idle(timeout=5)
+    assert delivered == [("w", "next")], "refinement off for good after its worker died"

@@ -575,6 +575,64 @@ def test_a_day_asked_about_has_the_kinds_the_desks_ask_on_other_days_refined_ahe
         service.close()
 
 
+def test_a_hit_marking_an_answer_refined_ahead_shown_keeps_a_quick_answer_merged_into_it_meanwhile(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """review-s45: a query answered from an answer refined ahead for a kind (shown to nobody) marks it
+    shown. A query of the same version that missed just before that answer landed merges its quick
+    answer into it (`OfferCache.deliver`: each time found kept, the earlier promise at a time both
+    found) and shows its desk that merge. The hit read the answer before the merge and wrote its
+    copy back after it: the merge was lost, and a booking at a time the quick answer promised
+    earlier was held to the refined answer's later promise (`OfferCache.shown`), later than its desk
+    was shown. The mark is made under the delivery lock on the answer cached now."""
+    from dataclasses import replace
+
+    refined = fake_refiner_pool(monkeypatch).keys  # each refinement run at once in this process
+    service = PlanningService(
+        Store(sqlite_url), CapacityRules(walk_in_holdback=0), exact_seconds=2.0, clock=fixed_clock()
+    )
+    try:
+        workshop = _workshop()
+        service.put_workshop(workshop)
+        monday, tuesday = dt.date(2026, 11, 23), dt.date(2026, 11, 24)
+        service.slots(SlotQuery("w", "MAINT", monday, True, None))  # waiters asked for on Monday
+        service.pack_idle()
+        assert service.refine_idle(timeout=60)
+        service.slots(SlotQuery("w", "MAINT", tuesday, False, None))  # Tuesday's waiters refined ahead
+        service.pack_idle()
+        assert service.refine_idle(timeout=60)
+        waiting = ("w", tuesday, "MAINT", True, None)
+        ahead = service._offers.get(waiting)
+        assert ahead is not None and ahead.refined and not ahead.shown and ahead.offers, refined
+        first = ahead.offers[0]
+        # The other desk's quick answer at the same version: the first time, promised earlier.
+        quick = replace(first, promised=first.promised - dt.timedelta(minutes=30))
+        shown_to_other_desk: list[Offer] = []
+        cache, read = service._offers, type(service._offers).get
+        armed = [True]
+
+        def read_then_other_desk_delivers(key: tuple[object, ...]) -> object:
+            got = read(cache, key)
+            if key == waiting and armed:  # between the hit's read and its mark
+                armed.clear()
+                merged = cache.deliver(waiting, ahead.version, [quick], ahead.day)
+                assert merged is not None
+                shown_to_other_desk.extend(merged.offers)
+            return got
+
+        monkeypatch.setattr(cache, "get", read_then_other_desk_delivers)
+        service.slots(SlotQuery("w", "MAINT", tuesday, True, None))  # a hit on the answer refined ahead
+        monkeypatch.delattr(cache, "get")  # (the class's again)
+        assert shown_to_other_desk[0].promised == quick.promised  # what the other desk was shown
+        customer = Booking(id="c", service="MAINT", drop_off=first.drop_off, waiter=True)
+        held = service._offers.shown(workshop, tuesday, customer)
+        assert held is not None and held.promised == quick.promised, "held to a later promise than shown"
+        after = service._offers.get(waiting)
+        assert after is not None and after.shown and after.refined
+    finally:
+        service.close()
+
+
 def _cached_day() -> tuple[Workshop, dt.date, OfferCache, tuple[object, ...]]:
     """A workshop, its day 2026-11-24, an empty offer cache and the key of its MAINT drop-offs."""
     date = dt.date(2026, 11, 24)
@@ -1124,7 +1182,7 @@ def test_a_booking_that_leaves_a_keys_answer_complete_refines_nothing_ahead_and_
 class _RefinerThatNeverDelivers:
     """The background refinement, held back: what a slot query answers at once, alone."""
 
-    def request(self, *args: object) -> None:
+    def request(self, *args: object, idle: bool = False) -> None:  # (idle: RefineAhead._kinds_ahead)
         pass
 
     def waiting(self, *args: object) -> bool:  # a cache hit asks for none (RefineAhead.hit)
