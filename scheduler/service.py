@@ -944,7 +944,7 @@ class PlanningService:
         if cached is not None and cached[0] == self._versions(reads, cached[0]):
             self._offers.hits += 1
             if shown and not cached.shown:  # a booking's own answer, now shown to a query
-                self._offers.put(key, cached._replace(shown=True))
+                self._offers.mark_shown(key, cached.version)  # (under the lock, as a one-day answer)
             return cached[1]
         self._offers.misses += 1
         check_kind(workshop, service, fleet, wants.loan_car)
