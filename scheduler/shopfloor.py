@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
 import os
 import threading
@@ -223,10 +224,17 @@ class ShopFloor:
         key_id: str | None,
         now: dt.datetime | None = None,
         replays: bool = True,
+        after: Callable[[Callable[[], object]], object] | None = None,
     ) -> tuple[ClockEvent, BookingStatus, bool]:
         """Record one event (or a correction); returns it, the booking's status and whether it is
         new (False: a replay of the same idempotency key and body). Impossible events: Conflict.
-        `replays`: `now` may be any moment (not for a technician's key: `record`).
+        `replays`: `now` may be any moment (not for a technician's key: `record`). `after`: how to
+        run what the answer does not wait for, once it is given (the route: once the 201 is sent,
+        FastAPI's background tasks): asking for the background re-plan, which would otherwise take
+        the interpreter from the answer while it is serialised and sent (clock13-s45), and the
+        `booking.done` webhooks; None: at once. An answer that fails asks for its re-plan at once.
+        (A re-plan never asked for, the process gone, is still made: a status read or the next
+        event asks for it where the live plan lags, `LiveReplans.lag`, and so does a restart.)
 
         The event is committed before the answer; the day is re-planned in the background (or
         here, when not `background`): the answer projects the event over the live plan as stored,
@@ -275,6 +283,7 @@ class ShopFloor:
         else:
             # The answer: the event's booking alone, projected over the live plan as stored (what
             # the whole day's status gives it); the day's status is pushed by the pusher thread.
+            answered = False
             try:
                 state = taken.state
                 if as_of is not None and state.latest is not None and state.latest > as_of:
@@ -288,11 +297,24 @@ class ShopFloor:
                     self._push_later(
                         workshop_id, date, lambda: self._answer_status(workshop, date, day, events)
                     )
+                answered = True
             finally:
                 if self.replans.background:  # after the answer: its re-plan does not compete with it
-                    self.replans.replanner.request((workshop_id, date))
+                    replan = functools.partial(self.replans.replanner.request, (workshop_id, date))
+                    if after is None or not answered:
+                        replan()
+                    else:
+                        after(replan)
         if found.state == "done" and (event.corrected_action or event.action) == "finish":
-            self.webhooks.emit(workshop_id, "booking.done", found.model_dump(mode="json"))
+            done = found
+
+            def emit() -> None:
+                self.webhooks.emit(workshop_id, "booking.done", done.model_dump(mode="json"))
+
+            if after is None:
+                emit()
+            else:
+                after(emit)
         return event, found, True
 
     def events(self, workshop_id: str, date: dt.date) -> list[ClockEvent]:
