@@ -11,7 +11,10 @@ import re
 import threading
 import weakref
 from collections import defaultdict
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
+
+from sqlalchemy.orm import Session
 
 from scheduler.clocking import ClockEvent, Effective, effective, event_from_record
 from scheduler.contract import FIRST_DATE, LAST_DATE, Booking, Plan, Workshop, stored_workshop
@@ -294,9 +297,10 @@ class LearnedSpeedCache:
         self._cached: dict[tuple[str, dt.date], tuple[int | None, Workshop, LearnedSpeeds]] = {}
         self._days: dict[tuple[str, dt.date], tuple[tuple[int, int], list[WorkedOperation]]] = {}
 
-    def speeds(self, workshop: Workshop, date: dt.date) -> LearnedSpeeds:
+    def speeds(self, workshop: Workshop, date: dt.date, session: Session | None = None) -> LearnedSpeeds:
+        """`session`: a reading session of the caller's to check the cache in (else one of its own)."""
         first, last = date - dt.timedelta(days=LEARNING_DAYS), date - dt.timedelta(days=1)
-        with self.service.store.sessions() as session:
+        with nullcontext(session) if session is not None else self.service.store.sessions() as session:
             summary = events_db.newest_id(session, workshop.id, first, last)
             with self._lock:
                 found = self._cached.get((workshop.id, date))
@@ -338,10 +342,13 @@ _CACHES: weakref.WeakKeyDictionary[PlanningService, LearnedSpeedCache] = weakref
 _CACHES_LOCK = threading.Lock()
 
 
-def learned_speeds(service: PlanningService, workshop: Workshop, date: dt.date) -> LearnedSpeeds:
-    """The learned minutes a live day projects with (one cache per planning service)."""
+def learned_speeds(
+    service: PlanningService, workshop: Workshop, date: dt.date, session: Session | None = None
+) -> LearnedSpeeds:
+    """The learned minutes a live day projects with (one cache per planning service); `session`: a
+    reading session of the caller's to check the cache in (one session less for a clock event)."""
     with _CACHES_LOCK:
         cache = _CACHES.get(service)
         if cache is None:
             cache = _CACHES[service] = LearnedSpeedCache(service)
-    return cache.speeds(workshop, date)
+    return cache.speeds(workshop, date, session)

@@ -9,7 +9,7 @@ import hashlib
 import json
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +35,7 @@ from scheduler.service import PlanningService
 from scheduler.storage import bookings as bookings_db
 from scheduler.storage import clock_events as events_db
 from scheduler.storage import plans as plans_db
+from scheduler.storage.clock_events import PlainEvent
 from scheduler.storage.tables import ClockEventRow
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=2)
@@ -88,6 +89,17 @@ DayReader = Callable[[Session, str, dt.date, Workshop], tuple[Workshop, list[Boo
 """The day as the shop floor sees it (`ShopFloor._day`: cached per day version)."""
 PlanReader = Callable[[Session, str, dt.date], Plan | None]
 """The day's live plan as stored (`ShopFloor._plan`: parsed once per stored text)."""
+EventsReader = Callable[[Session, str, dt.date], tuple[list[PlainEvent], list[ClockEvent]]]
+"""The day's events as stored, in the order recorded: as plain rows and as events (instants in UTC)
+(`ShopFloor._events`: each event read once)."""
+
+
+def stored_events(
+    session: Session, workshop_id: str, date: dt.date
+) -> tuple[list[PlainEvent], list[ClockEvent]]:
+    """The day's events read anew (an EventsReader keeping nothing)."""
+    rows = events_db.day_events(session, workshop_id, date)
+    return [events_db.plain(r) for r in rows], [event_from_record(r) for r in rows]
 
 
 def record(
@@ -100,6 +112,7 @@ def record(
     read_plan: PlanReader,
     now: dt.datetime | None = None,
     replays: bool = True,
+    read_events: EventsReader = stored_events,
 ) -> Replayed | Recorded:
     """Record one event (or a correction), under the workshop's lock (`workshop_lock`): Replayed
     for a replay of the same idempotency key and body. Impossible events: Conflict; a key reused
@@ -133,7 +146,7 @@ def record(
         _not_in_future(fields.get("at"), now, parsed)
         date = _date_of(session, workshop_id, parsed.tz, fields)
         workshop, day = read_day(session, workshop_id, date, parsed)
-        rows = events_db.day_events(session, workshop_id, date)
+        rows, events = read_events(session, workshop_id, date)
         bookings = {b.id: b for b in day}
         values = _event_values(session, workshop, bookings, fields, rows, date)
         recorded_at = service.clock.now()
@@ -147,7 +160,7 @@ def record(
             # Its live re-plan plans the rest of the day as of the moment its answer is as of.
             asked_now=answer_moment(asked, recorded_at, replays, values["at"]),
         )
-        candidate = [event_from_record(r) for r in rows] + [event_from_record(events_db.plain(row, _NEW))]
+        candidate = [*events, event_from_record(events_db.plain(row, _NEW))]
         changed = (row.booking_id, row.operation)
         # A finish or a pause takes a car out of its bay: it is never refused for a bay (the day's
         # other cars may share one, clocked before a lift was taken out: onelift13-s29).
@@ -302,7 +315,7 @@ def _event_values(
     workshop: Workshop,
     bookings: dict[str, Booking],
     fields: dict[str, object],
-    rows: list[ClockEventRow],
+    rows: Sequence[PlainEvent],
     date: dt.date,
 ) -> dict[str, Any]:
     """The new event's columns (`events_db.new_event`'s) that the body and the day's events give:
@@ -455,7 +468,7 @@ def _hash_as_sent(fields: dict[str, object]) -> str:
     return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _root(row: ClockEventRow, by_id: dict[int, ClockEventRow]) -> int:
+def _root(row: PlainEvent, by_id: dict[int, PlainEvent]) -> int:
     while row.action == "correct" and row.corrects in by_id:
         row = by_id[row.corrects]
     return row.id

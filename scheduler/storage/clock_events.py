@@ -67,6 +67,33 @@ def day_events(session: Session, workshop_id: str, date: dt.date) -> list[ClockE
     return list(rows)
 
 
+def day_ids(session: Session, workshop_id: str, date: dt.date) -> list[int]:
+    """The ids of the day's events in the order they were recorded, rows not loaded: what a reader
+    keeping the day's events checks its copy against (events are append-only and ids only grow, so
+    an id read before is the same event; `plain_from` reads the others)."""
+    return list(
+        session.scalars(
+            select(ClockEventRow.id)
+            .where(ClockEventRow.workshop_id == workshop_id, ClockEventRow.date == date)
+            .order_by(ClockEventRow.id)
+        )
+    )
+
+
+def plain_from(session: Session, workshop_id: str, date: dt.date, first_id: int) -> list[PlainEvent]:
+    """The day's events from id `first_id` on, as plain tuples (no ORM rows), in the order recorded."""
+    rows = session.execute(
+        select(*(getattr(ClockEventRow, c) for c in PlainEvent._fields))
+        .where(
+            ClockEventRow.workshop_id == workshop_id,
+            ClockEventRow.date == date,
+            ClockEventRow.id >= first_id,
+        )
+        .order_by(ClockEventRow.id)
+    ).all()
+    return [PlainEvent(*r)._replace(at=_aware(r.at), recorded_at=_aware(r.recorded_at)) for r in rows]
+
+
 def clocked_days(session: Session, workshop_id: str, booking_id: str) -> dict[dt.date, int]:
     """The days a booking's work was clocked on, each with the highest operation clocked that day
     (in the day's numbering: a multi-day repair's share of the day counts its operations from 0)."""

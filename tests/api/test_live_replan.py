@@ -27,6 +27,7 @@ from scheduler.clocking import DayStatus
 from scheduler.coalesce import Coalescer
 from scheduler.contract import Plan
 from scheduler.shopfloor import ShopFloor
+from scheduler.storage import plans as plans_db
 from scheduler.validator import assert_valid
 from tests.builders import (
     CLOCK_NOW,
@@ -120,6 +121,27 @@ def test_an_event_answers_before_its_replan_and_the_status_says_the_plan_lags(cl
     mine = {x["booking"]: x for x in plan["assignments"]}
     assert mine[a]["start"] == at("08:00").isoformat()  # the clocked start pinned in the live plan
     assert_valid(clocked_request(client, plan, {a: ("08:00", "09:00")}), Plan.model_validate(plan))
+
+
+def test_a_clock_event_asks_for_its_replan_itself_once_answered(client: TestClient) -> None:
+    """clock13-s45: the route asks for the event's re-plan once its 201 is out (a background task of
+    the response, not in the answer's way); the live plan then follows the event with nobody reading
+    the status (a read would ask for a lagging plan's re-plan itself). The live plan's own record of
+    the event it was made from is read straight from the store."""
+    a, _ = two_waiters_day(client)
+    assert client.post(f"{W}/plans", json={"date": DATE, "time_limit_seconds": 1}).status_code == 200
+    shopfloor: ShopFloor = client.app.state.shopfloor  # type: ignore[attr-defined]
+    r = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00"))
+    assert r.status_code == 201, r.text
+    event = r.json()["event"]["id"]
+    deadline = time.monotonic() + 60
+    while True:
+        with shopfloor.service.store.sessions() as session:
+            as_of = plans_db.as_of_event(session, "tiny", DAY)[1]
+        if as_of == event:
+            break
+        assert time.monotonic() < deadline, f"the live plan never followed event {event} (as of {as_of})"
+        time.sleep(0.01)
 
 
 def test_an_events_answer_is_its_bookings_entry_of_the_whole_days_status(client: TestClient) -> None:

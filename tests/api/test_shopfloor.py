@@ -303,6 +303,36 @@ def test_a_correction_keeps_both_in_the_audit_trail(client: TestClient) -> None:
     assert r.status_code == 409
 
 
+@pytest.mark.both_backends
+def test_events_and_corrections_another_server_recorded_count_in_this_ones_checks_and_status(
+    db_url: str,
+) -> None:
+    """Two servers over one database (clock13-s45: a server keeps the day's events it has read,
+    `ShopFloor._events`): an event the other one recorded after this one read the day still puts
+    the technician on a job here (409), shows in this one's status, and so does its correction."""
+    one = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
+    two = TestClient(create_app(db_url, auth=False, clock=fixed_clock()))
+    a, b = two_waiters_day(one)
+    as_of = {"now": at("09:10").isoformat()}
+    assert two.get(f"{W}/days/{DATE}/status", params=as_of).json()["bookings"][0]["state"] == "waiting"
+    started = one.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:00")).json()["event"]
+    r = two.post(f"{W}/clock", params=CLOCK_NOW, json=ev(b, "start", "09:05"))
+    assert r.status_code == 409 and "technician t is on booking" in r.json()["detail"], r.text
+    status = two.get(f"{W}/days/{DATE}/status", params=as_of).json()
+    assert status["bookings"][0]["state"] == "in_progress"
+    assert status["bookings"][0]["operations"][0]["technician"] == "t"
+    # The first server corrects who started it (u, not t) and u finishes it: B may start there now.
+    correction = {"action": "correct", "corrects": started["id"], "technician": "u"}
+    assert one.post(f"{W}/clock", params=CLOCK_NOW, json=correction).status_code == 201
+    status = two.get(f"{W}/days/{DATE}/status", params=as_of).json()
+    assert status["bookings"][0]["operations"][0]["technician"] == "u"
+    finished = one.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "finish", "09:00", tech="u"))
+    assert finished.status_code == 201, finished.text
+    assert two.post(f"{W}/clock", params=CLOCK_NOW, json=ev(b, "start", "09:05")).status_code == 201
+    trail = one.get(f"{W}/days/{DATE}/events").json()
+    assert [e["action"] for e in trail] == ["start", "correct", "finish", "start"]
+
+
 def test_a_correction_names_an_event_of_its_own_workshop(client: TestClient) -> None:
     a, _ = two_waiters_day(client)
     started = client.post(f"{W}/clock", params=CLOCK_NOW, json=ev(a, "start", "08:20")).json()["event"]
