@@ -116,6 +116,27 @@ def _same(earlier: DayBook, day: DayBook) -> bool:
     )
 
 
+def _differs(earlier: DayBook, day: DayBook) -> dict[str, Any]:
+    """What the cached answer's day and this one hold differently: per list, the bookings only in
+    one of them, and those in both with another witness (or other fields)."""
+    out: dict[str, Any] = {}
+    for name in ("date", "rules", "workshop"):
+        if getattr(earlier, name) != getattr(day, name):
+            out[name] = "differs"
+    for name in ("accepted", "at_risk", "held"):
+        old = {b.id: (b, w) for b, w in getattr(earlier, name)}
+        new = {b.id: (b, w) for b, w in getattr(day, name)}
+        if old == new:
+            continue
+        out[name] = {
+            "gone": sorted(set(old) - set(new)),
+            "came": sorted(set(new) - set(old)),
+            "other witness": sorted(i for i in set(old) & set(new) if old[i][1] != new[i][1]),
+            "other booking": sorted(i for i in set(old) & set(new) if old[i][0] != new[i][0]),
+        }
+    return out
+
+
 def run(
     seed: int,
     verdicts: Verdicts,
@@ -184,6 +205,7 @@ def run(
             # The cached answer's day holds what this version holds (a booking on another day moved
             # the version only: its car may be picked up here); main has no `same_as`: compared here.
             same = before is not None and before.version != version and _same(before.day, now_day)
+            differs = None if before is None or same else _differs(before.day, now_day)
             hits = service.offer_cache_hits
             t_query = time.perf_counter()
             offers = service.slots(SlotQuery(workshop.id, ask, ask_date, ask_waiter, None))
@@ -211,6 +233,7 @@ def run(
                         else ("older refined" if before.refined else "older quick")
                     ),
                     "same day, new version": same,
+                    "differs from the cached answer's day": differs,
                     "t_booked": t_booked,
                     "t_query": t_query,
                     "day": day,
@@ -234,6 +257,7 @@ def run(
         late_times = set() if late is None else {o.drop_off for o in late[1]}
         delay = None if late is None else late[0] - a["t_booked"]
         carried_times: set[dt.datetime] = set()
+        grown_times: set[dt.datetime] = set()
         if not a["cached"]:
             states[a["state"]] += 1
             tally["immediate answers: the cached answer's day unchanged, new version"] += a[
@@ -254,6 +278,18 @@ def run(
                 tally["carried answers offered broken"] += sum(
                     unsound(day, ask, ask_waiter, o) for o in carried
                 )
+                change = _differs(prev_day, day)
+                only_came = set(change) == {"accepted"} and not any(
+                    change["accepted"][k] for k in ("gone", "other witness", "other booking")
+                )
+                if not grown and only_came:  # grew by bookings alone, with no lineage to show it
+                    as_grown = day.offers_after(
+                        prev_offers, added, ask, ask_waiter, None, NO_WANTS, 0.025, True
+                    )  # fmt: skip
+                    grown_times = {o.drop_off for o in as_grown}
+                    tally["carried as grown (content), offers broken"] += sum(
+                        unsound(day, ask, ask_waiter, o) for o in as_grown
+                    )
                 break
         feasible = missed = 0
         classes: Counter[str] = Counter()
@@ -288,6 +324,7 @@ def run(
             classes[c] += 1
             tally["missed: " + c] += 1
             tally["carried offers it (any class)"] += drop_off in carried_times
+            tally["carried as grown (content) offers it (any class)"] += drop_off in grown_times
             tally["this version's refinement offers it (any class)"] += drop_off in late_times
         if a["cached"] and classes:
             missed_times = [
@@ -307,6 +344,7 @@ def run(
             )
         rows.append(
             {k: a[k] for k in ("booked", "booking date", "ask date", "kind", "cached", "state", "before")}
+            | {"differs": a["differs from the cached answer's day"]}
             | {
                 "feasible": feasible,
                 "missed": missed,
