@@ -1616,6 +1616,7 @@ class DayBook:
                         limit = min(exact_seconds, WAITER_RETRY_SECONDS)
                 else:
                     fits[mid], last = found, mid
+                    last = self._served_by(probes, fits, last, bad, found)
         later: Offer | None = None
         for i in range(last, -1, -1):
             if fits[i] is None and later is not None:
@@ -1633,6 +1634,28 @@ class DayBook:
         times = {o.drop_off for o in offered}
         extra = [o for p in probes if p.drop_off not in times and (o := self.overbooked_offer(p)) is not None]
         return sorted([*offered, *extra], key=lambda o: o.drop_off), bound
+
+    def _served_by(
+        self, probes: list[Booking], fits: list[Offer | None], i: int, bad: int, found: Offer
+    ) -> int:
+        """The last index before `bad` whose time the witness CP-SAT `found` at index `i` serves as it
+        is, each such time given it: a later drop-off of the same kind (its job the same but for the
+        release, as `solver.model.LastJobFits` has it) no later than where the new work starts
+        (pace16-s45: CP-SAT, stopping at its first plan, often starts it well after the drop-off
+        asked; the binary search then spent its next solves, and on a full day its time limit, on
+        times that witness had already proven)."""
+        start = min((p.start for p in found.placements), default=None)
+        if start is None:
+            return i
+        job = self._aimed(probes[i], self._job(probes[i])[0])
+        while i + 1 < bad:
+            probe = probes[i + 1]
+            other = self._aimed(probe, self._job(probe)[0])
+            if other.release > start or replace(other, release=job.release) != job:
+                break
+            i += 1
+            fits[i] = self._offer(probe, found.placements, found.rewitness)
+        return i
 
     def _car_exact(
         self,

@@ -887,3 +887,33 @@ def test_a_small_days_two_level_chain_gets_the_budget_before_the_three_level_one
     monkeypatch.setattr(slots, "SHALLOW_FIRST", True)
     day, new = _fragmented_day()
     _offered_by_moving_others_and_sound(day, new, day.offers("HOUR", False, ejection_seconds=budget))
+
+
+def test_the_exact_search_gives_the_later_times_a_witness_serves_without_solving_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """pace16-s45: CP-SAT stops at its first plan, which often starts the new work well after the
+    drop-off asked; every later drop-off up to that start fits with the same plan. The binary search
+    gave those times to CP-SAT again, and on a full day its one-second limit ran out on a time the
+    witness had already proven (a refined answer missing 16:30 and 17:00 whose 15:30 witness
+    started at 16:45). Each such time is now offered from the witness, with no solve, and its plan
+    is valid (the independent validator)."""
+    day = DayBook(_workshop(), DAY, [], CapacityRules(walk_in_holdback=0))
+    probes = list(day._probes("MAIN", False, None))
+    quick = day._quick_fits(probes, day._availability(day.accepted_problem))
+    witness = quick[-1]  # the last time's fit: its work starts no earlier than any drop-off
+    assert witness is not None and len(probes) > 3
+    solved: list[dt.datetime] = []
+
+    def exact(self: DayBook, booking: Booking, *args: object, **kwargs: object) -> tuple[Offer, bool]:
+        solved.append(booking.drop_off)
+        return self._offer(booking, witness.placements, witness.rewitness), False
+
+    monkeypatch.setattr(DayBook, "_fit_exactly", exact)
+    fits: list[Offer | None] = [quick[0], *[None] * (len(probes) - 1)]  # only the first fitted quickly
+    offers, _ = day._complete(probes, fits, 1.0, 1)
+    assert len(solved) == 1
+    assert [o.drop_off for o in offers] == [p.drop_off for p in probes]
+    for probe, offer in zip(probes, offers, strict=True):
+        request, plan = witness_plan(day, probe, offer)
+        assert validate_plan(request, plan) == []
