@@ -60,7 +60,7 @@ class Watch:
     """The refiner's requests, starts and deliveries, with their times."""
 
     def __init__(self, service: PlanningService) -> None:
-        refiner = service._refiner
+        refiner = service.refiner
         assert refiner is not None
         self.refiner = refiner
         self.requests: list[tuple[float, Any, Any, bool]] = []
