@@ -73,9 +73,13 @@ def settled(service: PlanningService) -> None:
     the process, yet each full collection walked them: the first came during the first booking
     storm, and again every few storms, a pause of every thread of 155-307 ms of CPU that set the
     storm's slot and booking p99 (bench/RESULTS-storm-s6.md). Frozen, a full collection walks only
-    what the requests have kept since."""
+    what the requests have kept since. The bay matching's SciPy graphs are imported now too
+    (lazily imported for the tests' start-up, `clocking._matched`): the first clock event that
+    needed them paid ~64 ms of CPU, 137 ms wall at load ~2 (bench/RESULTS-clock13-s45.md)."""
     service.start_background()
     service.warm()
+    import scipy.sparse.csgraph  # noqa: F401  (the clock's bay matching, before the freeze)
+
     gc.collect()
     gc.freeze()
 
