@@ -542,20 +542,10 @@ def test_a_day_asked_about_has_the_kinds_the_desks_ask_on_other_days_refined_ahe
     if not db_url.startswith("sqlite"):
         pytest.skip("in memory only; once is enough")
     refined = fake_refiner_pool(monkeypatch).keys  # each refinement run at once: the order is the record
-    service = PlanningService(
-        Store(db_url), CapacityRules(walk_in_holdback=0), exact_seconds=2.0, clock=fixed_clock()
-    )
+    service, workshop, tuesday = _waiters_asked_on_monday(db_url)
     try:
-        workshop = _workshop()
-        service.put_workshop(workshop)
-        monday, tuesday = dt.date(2026, 11, 23), dt.date(2026, 11, 24)
-        service.slots(SlotQuery("w", "MAINT", monday, True, None))  # waiters asked for on Monday
-        service.pack_idle()
-        assert service.refine_idle(timeout=60)
         refined.clear()
-        service.slots(SlotQuery("w", "MAINT", tuesday, False, None))  # Tuesday: drop-offs only
-        service.pack_idle()  # (the other kinds are asked for in the packer's thread)
-        assert service.refine_idle(timeout=60)
+        _drop_offs_asked(service, tuesday)
         waiting = ("w", tuesday, "MAINT", True, None)
         assert refined == [("w", tuesday, "MAINT", False, None), waiting]  # the query's own first
         first = service._offers.get(waiting)
@@ -588,19 +578,9 @@ def test_a_hit_marking_an_answer_refined_ahead_shown_keeps_a_quick_answer_merged
     from dataclasses import replace
 
     refined = fake_refiner_pool(monkeypatch).keys  # each refinement run at once in this process
-    service = PlanningService(
-        Store(sqlite_url), CapacityRules(walk_in_holdback=0), exact_seconds=2.0, clock=fixed_clock()
-    )
+    service, workshop, tuesday = _waiters_asked_on_monday(sqlite_url)
     try:
-        workshop = _workshop()
-        service.put_workshop(workshop)
-        monday, tuesday = dt.date(2026, 11, 23), dt.date(2026, 11, 24)
-        service.slots(SlotQuery("w", "MAINT", monday, True, None))  # waiters asked for on Monday
-        service.pack_idle()
-        assert service.refine_idle(timeout=60)
-        service.slots(SlotQuery("w", "MAINT", tuesday, False, None))  # Tuesday's waiters refined ahead
-        service.pack_idle()
-        assert service.refine_idle(timeout=60)
+        _drop_offs_asked(service, tuesday)  # Tuesday's waiters refined ahead
         waiting = ("w", tuesday, "MAINT", True, None)
         ahead = service._offers.get(waiting)
         assert ahead is not None and ahead.refined and not ahead.shown and ahead.offers, refined
@@ -631,6 +611,28 @@ def test_a_hit_marking_an_answer_refined_ahead_shown_keeps_a_quick_answer_merged
         assert after is not None and after.shown and after.refined
     finally:
         service.close()
+
+
+def _waiters_asked_on_monday(db_url: str) -> tuple[PlanningService, Workshop, dt.date]:
+    """A service refining in the background whose desks asked for waiters on Monday 2026-11-23
+    (refined and done), and Tuesday's date."""
+    service = PlanningService(
+        Store(db_url), CapacityRules(walk_in_holdback=0), exact_seconds=2.0, clock=fixed_clock()
+    )
+    workshop = _workshop()
+    service.put_workshop(workshop)
+    service.slots(SlotQuery("w", "MAINT", dt.date(2026, 11, 23), True, None))
+    service.pack_idle()
+    assert service.refine_idle(timeout=60)
+    return service, workshop, dt.date(2026, 11, 24)
+
+
+def _drop_offs_asked(service: PlanningService, date: dt.date) -> None:
+    """A query of drop-offs on `date`, and every refinement it asks for done (the other kinds it
+    asks for in the packer's thread too)."""
+    service.slots(SlotQuery("w", "MAINT", date, False, None))
+    service.pack_idle()
+    assert service.refine_idle(timeout=60)
 
 
 def _cached_day() -> tuple[Workshop, dt.date, OfferCache, tuple[object, ...]]:
