@@ -43,6 +43,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from bench.diag_pace16_s44 import Watch, _same  # the same refiner watch and day comparison
 from bench.slots import DATE, OPEN, Verdicts, unsound
 from bench.slots_pace import NOW
 from scheduler.clock import FixedClock
@@ -54,66 +55,6 @@ from scheduler.scenarios import load_scenario
 from scheduler.service import PlanningService
 from scheduler.slots import NO_WANTS, DayBook
 from scheduler.storage import Store
-
-
-class Watch:
-    """The refiner's requests, starts and deliveries, with their times."""
-
-    def __init__(self, service: PlanningService) -> None:
-        refiner = service.refiner
-        assert refiner is not None
-        self.refiner = refiner
-        self.requests: list[tuple[float, Any, Any, bool]] = []
-        self.starts: list[tuple[float, Any, Any]] = []
-        self.delivered: dict[tuple[Any, Any], tuple[float, list[Any], DayBook]] = {}
-        self.history: dict[Any, list[tuple[float, Any, list[Any], DayBook]]] = {}
-        request, pump, deliver = refiner.request, refiner._pump, refiner.deliver
-
-        def _request(key, version, day, service, waiter, fleet, wants=NO_WANTS, idle=False):  # type: ignore[no-untyped-def]
-            self.requests.append((time.perf_counter(), key, version, idle))
-            return request(key, version, day, service, waiter, fleet, wants, idle)
-
-        def _pump() -> None:
-            before = refiner._running_job
-            pump()
-            if refiner._running_job is not None and refiner._running_job != before:
-                self.starts.append((time.perf_counter(), *refiner._running_job))
-
-        def _deliver(key, version, offers, day, bound):  # type: ignore[no-untyped-def]
-            now = time.perf_counter()
-            self.delivered[(key, version)] = (now, list(offers), day)
-            self.history.setdefault(key, []).append((now, version, list(offers), day))
-            return deliver(key, version, offers, day, bound)
-
-        refiner.request = _request  # type: ignore[method-assign]
-        refiner._pump = _pump  # type: ignore[method-assign]
-        refiner.deliver = _deliver
-
-    def state(self, key: Any, version: Any) -> str:
-        r = self.refiner
-        with r._lock:
-            if r._running_job == (key, version):
-                return "running"
-            if key in r._wanted and r._wanted[key].version == version:
-                return "queued"
-            if key in r._idle_wanted and r._idle_wanted[key].version == version:
-                return "queued (idle)"
-            asked = any(k == key and v == version for _, k, v, _ in self.requests)
-            if asked:
-                return "asked, dropped"
-            return "never asked, refiner idle" if r._idle.is_set() else "never asked, refiner busy"
-
-
-def _same(earlier: DayBook, day: DayBook) -> bool:
-    """`DayBook.same_as`, for main's code too."""
-    return (
-        earlier.date == day.date
-        and earlier.rules == day.rules
-        and earlier.workshop == day.workshop
-        and earlier.accepted == day.accepted
-        and earlier.at_risk == day.at_risk
-        and earlier.held == day.held
-    )
 
 
 def _differs(earlier: DayBook, day: DayBook) -> dict[str, Any]:
