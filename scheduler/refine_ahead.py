@@ -18,7 +18,7 @@ from scheduler import multiday
 from scheduler.asked import AskedKinds, Kind
 from scheduler.cache import PartitionedLRU
 from scheduler.offer_cache import Entry, OfferCache, offers_key
-from scheduler.refiner import OfferRefiner
+from scheduler.refiner import Key, OfferRefiner
 from scheduler.slots import NO_WANTS, DayBook, Offer, Wants, offers_may_grow
 
 logger = logging.getLogger("bayplan")
@@ -30,7 +30,6 @@ makes a new version of the day (`RefineAhead.after_change`), the most asked firs
 Asked = tuple[str, bool, str | None, Wants]
 """What a slot query asked: service, waiter, fleet partner, what the customer wants."""
 
-Key = tuple[object, ...]
 Version = tuple[object, ...]
 
 
