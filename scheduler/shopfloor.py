@@ -201,14 +201,20 @@ class ShopFloor:
         key = (workshop_id, date)
         with self._days_lock:
             known = self._read.get(key, {})
+        # A day with an event kept above its newest lost events: a database restored from an older
+        # dump while this server ran hands their ids out again, to other events (review-s46).
+        rewound = bool(known) and (not ids or max(known) > ids[-1])
+        if rewound:
+            known = {}
         missing = [i for i in ids if i not in known]
-        if missing:
+        if missing or rewound:
             fresh = {
                 p.id: (p, event_from_record(p))
-                for p in events_db.plain_from(session, workshop_id, date, missing[0])
+                for p in (events_db.plain_from(session, workshop_id, date, missing[0]) if missing else [])
             }
             with self._days_lock:
-                known = {**self._read.pop(key, {}), **fresh}
+                kept = self._read.pop(key, {})
+                known = fresh if rewound else {**kept, **fresh}
                 self._read[key] = known  # the newest read last: the oldest days are forgotten first
                 while len(self._read) > RECENT_DAYS:
                     self._read.pop(next(iter(self._read)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from scheduler.storage.tables import ClockEventRow, PlanBaselineRow, PlanRow
@@ -61,16 +61,24 @@ def dates(session: Session, workshop_id: str) -> set[dt.date]:
 
 
 def lagging_live_plans(session: Session) -> list[tuple[str, dt.date]]:
-    """(Workshop id, date) of every live plan made from older clock events than its day's newest."""
+    """(Workshop id, date) of every day with clock events whose live plan lags them: made from older
+    clock events than its day's newest, or none stored (the day's first event re-plans a day nobody
+    planned; a process gone before that re-plan left no plan at all: review-s46), as
+    `LiveReplans.lag` counts a day lagging."""
     newest = (
         select(ClockEventRow.workshop_id, ClockEventRow.date, func.max(ClockEventRow.id).label("newest"))
         .group_by(ClockEventRow.workshop_id, ClockEventRow.date)
         .subquery()
     )
     rows = session.execute(
-        select(PlanRow.workshop_id, PlanRow.date)
-        .join(newest, and_(PlanRow.workshop_id == newest.c.workshop_id, PlanRow.date == newest.c.date))
-        .where(PlanRow.as_of_event.is_not(None), PlanRow.as_of_event < newest.c.newest)
+        select(newest.c.workshop_id, newest.c.date)
+        .outerjoin(PlanRow, and_(PlanRow.workshop_id == newest.c.workshop_id, PlanRow.date == newest.c.date))
+        .where(
+            or_(
+                PlanRow.workshop_id.is_(None),
+                and_(PlanRow.as_of_event.is_not(None), PlanRow.as_of_event < newest.c.newest),
+            )
+        )
     ).all()
     return [(r[0], r[1]) for r in rows]
 
