@@ -186,7 +186,8 @@ def backup(
         said = _(
             "bayplan: PostgreSQL is backed up with its own tools, e.g.\n"
             "  pg_dump --format=custom --file=%(out)s '%(url)s'\n"
-            "and restored with pg_restore --clean --dbname='%(url)s' %(out)s",
+            "and restored with pg_restore --clean --dbname='%(url)s' %(out)s\n"
+            "with every bayplan server stopped (a running one keeps what it read before)",
             out=out, url=plain,
         )  # fmt: skip
         typer.echo(said, err=True)
