@@ -10,6 +10,10 @@ language. Line breaks and `**` are ignored when matching; nothing else is normal
     python bench/readme_facts.py --old REV  # old = another commit
     python bench/readme_facts.py --all      # every fact, not only the missing ones
 
+Also (readme2-s46) the README's "## The service" section up to "### No-show overbooking (opt-in)":
+every backticked token, every double-quoted string and every fact above in the old section must be
+in the NEW SECTION itself (not anywhere in the README), and the words whose count fell are listed.
+
 Exit 1 if a fact is missing that is not listed in DROPPED (with why).
 """
 
@@ -43,6 +47,10 @@ PATTERNS = [
 ]
 FACT = re.compile("|".join(f"(?:{p})" for p in PATTERNS))
 
+# (readme, the section's first heading, the heading after it): checked within the section.
+SECTIONS = {"en service": ("README.md", "## The service", "### No-show overbooking (opt-in)")}
+TOKEN = re.compile(r'`[^`]+`|"[^"]{2,}"')
+
 # Facts taken out on purpose, with why (none so far).
 DROPPED: dict[str, str] = {}
 
@@ -56,6 +64,13 @@ def facts(text: str) -> list[str]:
     for match in FACT.finditer(flat(text)):
         seen.setdefault(match.group(0).strip())
     return list(seen)
+
+
+def words(text: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for word in re.findall(r"\w+", text.replace("**", "")):
+        counts[word] = counts.get(word, 0) + 1
+    return counts
 
 
 def old_file(rev: str, path: str) -> str:
@@ -96,6 +111,30 @@ def main() -> int:
                 else:
                     print(f"  MISSING  {fact}")
                     missing_total += 1
+    for name, (readme, start, end) in SECTIONS.items():
+        old_text = between(old_file(args.old, readme), start, end)
+        new_text = between((ROOT / readme).read_text(encoding="utf-8"), start, end)
+        new = flat(new_text)
+        found = list(dict.fromkeys(facts(old_text) + TOKEN.findall(flat(old_text))))
+        missing = [f for f in found if f not in new]
+        print(
+            f"{name} ({readme} {start!r} .. {end!r}): {len(old_text.splitlines())} -> "
+            f"{len(new_text.splitlines())} lines, {len(found)} facts/tokens/quotes, "
+            f"{len(found) - len(missing)} still in the new section"
+        )
+        for fact in found if args.all else missing:
+            if fact not in missing:
+                print(f"  ok       {fact}")
+            elif fact in DROPPED:
+                print(f"  dropped  {fact}  ({DROPPED[fact]})")
+            else:
+                print(f"  MISSING  {fact}")
+                missing_total += 1
+        before, after = words(old_text), words(new_text)
+        fell = {w: (n, after.get(w, 0)) for w, n in before.items() if after.get(w, 0) < n}
+        print(f"  words whose count fell (old -> new): {len(fell)}")
+        for w, (n, m) in sorted(fell.items()):
+            print(f"    {w!r}: {n} -> {m}")
     print(f"missing: {missing_total}")
     return 1 if missing_total else 0
 
