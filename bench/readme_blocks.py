@@ -1,4 +1,7 @@
-"""Lines of the README's "## The service" section and its longest paragraph or list item, old against new.
+"""Lines of the README's sections and their longest paragraphs or list items, old against new.
+
+The sections: "## The service" (readme2-s46); the shop floor (with its reports), "### Limits" and
+"## Web pages" (readme3-s46).
 
 A block is a paragraph (up to a blank line, heading, table row or indented command) or a list item
 ("- " or "1. ", at any indent, up to the next item).
@@ -15,12 +18,18 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-START, END = "## The service", "### No-show overbooking (opt-in)"
-ITEM = re.compile(r"\s*(?:- |\d+\. )")
+SECTIONS = {
+    "service": ("## The service", "### No-show overbooking (opt-in)"),
+    "shop floor": ("## The shop floor: clocking, the live day, the promise guard", "## Web pages"),
+    "  of which reports": ("### Reports from actuals and learned labour times", "## Web pages"),
+    "limits": ("### Limits", "### Data in and out"),
+    "web pages": ("## Web pages", "## Benchmarks"),
+}
+ITEM = re.compile(r"\s*(?:- |\d{1,2}\. )")  # not "409. " at a line start
 
 
-def section(text: str) -> str:
-    return text[text.index(START) : text.index(END)].rstrip("\n")
+def section(text: str, start: str, end: str) -> str:
+    return text[text.index(start) : text.index(end)].rstrip("\n")
 
 
 def blocks(text: str) -> list[list[str]]:
@@ -41,8 +50,8 @@ def blocks(text: str) -> list[list[str]]:
     return out
 
 
-def report(name: str, text: str) -> None:
-    part = section(text)
+def report(name: str, text: str, start: str, end: str) -> None:
+    part = section(text, start, end)
     found = sorted(blocks(part), key=len, reverse=True)
     print(
         f"{name}: {len(part.splitlines())} lines, {len(part)} characters, {len(found)} blocks, "
@@ -59,8 +68,11 @@ def main() -> None:
     old = subprocess.run(
         ["git", "show", f"{args.old}:README.md"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout
-    report(f"old ({args.old})", old)
-    report("new", (ROOT / "README.md").read_text(encoding="utf-8"))
+    new = (ROOT / "README.md").read_text(encoding="utf-8")
+    for label, (start, end) in SECTIONS.items():
+        print(f"== {label} ({start!r} .. {end!r})")
+        report(f"old ({args.old})", old, start, end)
+        report("new", new, start, end)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,9 @@ Also (readme2-s46) the README's "## The service" section up to "### No-show over
 every backticked token, every double-quoted string and every fact above in the old section must be
 in the NEW SECTION itself (not anywhere in the README), and the words whose count fell are listed.
 
+Also (readme3-s46) the same check for the shop floor section (with its reports), "### Limits" and
+"## Web pages" (see SECTIONS).
+
 Exit 1 if a fact is missing that is not listed in DROPPED (with why).
 """
 
@@ -48,7 +51,17 @@ PATTERNS = [
 FACT = re.compile("|".join(f"(?:{p})" for p in PATTERNS))
 
 # (readme, the section's first heading, the heading after it): checked within the section.
-SECTIONS = {"en service": ("README.md", "## The service", "### No-show overbooking (opt-in)")}
+SECTIONS = {
+    "en service": ("README.md", "## The service", "### No-show overbooking (opt-in)"),
+    # readme3-s46: the shop floor (with its reports), the service's limits, the web pages.
+    "en shop floor": (
+        "README.md",
+        "## The shop floor: clocking, the live day, the promise guard",
+        "## Web pages",
+    ),
+    "en limits": ("README.md", "### Limits", "### Data in and out"),
+    "en web pages": ("README.md", "## Web pages", "## Benchmarks"),
+}
 TOKEN = re.compile(r'`[^`]+`|"[^"]{2,}"')
 
 # Facts taken out on purpose, with why (none so far).
