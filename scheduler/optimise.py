@@ -1063,8 +1063,9 @@ halves at the lean pass's rate) count in the passes' allowance, set before the s
 where the passes may run (where this one will is known only after the search: nothing is given
 back), and the floor's iterations (leaving the lean pass its share where it waits, `PERIOD_FIRST`)
 and each half's deterministic time are capped by what is left of it (`Allowance`). Days at or
-under the gap spend nothing of it, and since bench/RESULTS-pcost15-s39.md small-dealer 2x s2 and s5
-(over the column cap at 10 s) nothing either."""
+under the gap spend nothing of it. Since bench/RESULTS-pcost15-s39.md small-dealer 2x s2 and s5
+(over the column cap at 10 s) spent nothing either; since bench/RESULTS-plan15-s46.md such days get
+the floor at 5-minute slots (`PERIOD_COARSE_GRIDS`)."""
 
 PERIOD_GAP = 0.01
 """The weighted lateness gap above which `PERIOD_FLOOR` runs."""
