@@ -1527,5 +1527,8 @@ def test_small_dealer_2x_s2_at_10_s_gets_the_halves_plan_though_its_fine_model_i
     assert plan.kpis.placed == 43 == plan.placement_bound
     assert any(note.startswith("period floor: ") and "closed" in note for note in solution.notes)
     assert "the halves' plan is the plan" in solution.notes
+    # `LEAN_FROM_HALVES`: the halves spent what the floor left; no lean pass from the search's plan
+    # on top of the allowance (it reached 7,039, never the plan).
+    assert "lean pass: no time left" in solution.notes
     assert plan.weighted_minutes_late == 3646 and plan.kpis.total_lateness_minutes == 1512
     assert plan.objective < 71723 / 1.8
