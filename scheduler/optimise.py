@@ -989,6 +989,15 @@ objective pass, given what is left after the floor and the halves, would take ~1
 objective (12,498 -> 12,493)."""
 
 
+LEAN_FROM_HALVES = True
+"""Where the lean pass waits (`PERIOD_FIRST`) and the halves' plan is the plan but its lateness is not
+proven: the lean pass starts from the halves' plan, its deterministic time capped by what is left of
+the passes' allowance (the halves take what the floor leaves, the lean pass's share included), not
+from the search's plan with its whole share. From the search's plan it cannot reach the halves' (on
+small-dealer 2x s2 at 10 s: 7,039 weighted minutes against the halves' ~3,650) and its ~4 s of CPU
+came on top of the allowance. False: from the search's plan, its whole share (as before)."""
+
+
 def _lateness_proven(problem: DayProblem, plan: DaySolution) -> bool:
     """`plan`'s lateness terms are at their floor (`weighted_lateness_bound`, after `add_bounds`)."""
     if plan.weighted_lateness_bound is None:
@@ -1054,8 +1063,9 @@ halves at the lean pass's rate) count in the passes' allowance, set before the s
 where the passes may run (where this one will is known only after the search: nothing is given
 back), and the floor's iterations (leaving the lean pass its share where it waits, `PERIOD_FIRST`)
 and each half's deterministic time are capped by what is left of it (`Allowance`). Days at or
-under the gap spend nothing of it, and since bench/RESULTS-pcost15-s39.md small-dealer 2x s2 and s5
-(over the column cap at 10 s) nothing either."""
+under the gap spend nothing of it. Since bench/RESULTS-pcost15-s39.md small-dealer 2x s2 and s5
+(over the column cap at 10 s) spent nothing either; since bench/RESULTS-plan15-s46.md such days get
+the floor at 5-minute slots (`PERIOD_COARSE_GRIDS`)."""
 
 PERIOD_GAP = 0.01
 """The weighted lateness gap above which `PERIOD_FLOOR` runs."""
@@ -1075,6 +1085,16 @@ costs at most the counted iterations (~4-5 s of CPU), a small share of such a re
 
 PERIOD_LONG_COLUMNS = 60_000
 """The period floor's column cap for requests of `PERIOD_LONG_SECONDS` or more."""
+
+PERIOD_COARSE_GRIDS: tuple[int, ...] = (5,)
+"""Where the period floor's 1-minute model has more start columns than its cap
+(`bounds_period.MOST_COLUMNS`, `PERIOD_LONG_COLUMNS`), the floor and its split at these grids in
+turn instead of none (`bounds_period.period_floor`'s `coarser`): a weaker floor, but its split is
+what the halves need. On small-dealer 2x s2 at 10 s (44,865 columns at 1 minute, over the 44,000
+cap) the 5-minute floor's root closes at 3,978 simplex iterations (~0.5 s of CPU; the 1-minute root
+needs 11,604, more than the allowance leaves it) on the same split as the 1-minute floor, and the
+halves' plan is the plan: 7,013 -> ~4,300 weighted minutes late (the 60 s request's 3,353 comes
+from the same split with more deterministic time per half). Empty: none (as before)."""
 
 
 def period_day(problem: DayProblem, chosen: DaySolution, limit: float) -> int | None:
@@ -1117,6 +1137,7 @@ def period_pass(
         paid,
         most_iterations=most,
         most_columns=PERIOD_LONG_COLUMNS if wide else None,
+        coarser=PERIOD_COARSE_GRIDS,
     )
     if found is None:
         return chosen, ["period floor: none"]
@@ -1731,7 +1752,9 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None, bounds: 
     if hint is None and chosen.status != "optimal":
         # Where the lean pass waits (`PERIOD_FIRST`), the floor leaves it its share.
         keep = lean_seconds if period_first else 0.0
+        before_period = chosen
         chosen, period_notes = period_pass(problem, chosen, limit, allowance, keep)
+        halved = chosen is not before_period  # the halves' plan is the plan
         chosen.notes = [*chosen.notes, *period_notes]
         spared = deferred and _lateness_proven(problem, chosen)  # the deferred floors can add nothing
         if spared:
@@ -1739,7 +1762,14 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None, bounds: 
         elif deferred:
             _deferred_bounds(problem, chosen, bounded, known)
         lean_waits = period_first and not _lateness_proven(problem, chosen)
-        if lean_waits:  # the halves' plan, if any, is not proven the least late: the lean pass
+        if lean_waits and halved and LEAN_FROM_HALVES:
+            # The halves' plan is the plan but not proven: the lean pass from it, within what is
+            # left of the allowance (the halves may have spent the share the floor left it).
+            leaner, lean_notes = small_pass(problem, chosen, limit, allowance)
+            if leaner is not chosen:
+                chosen = _adopted(problem, leaner, chosen)
+            chosen.notes = [*chosen.notes, *lean_notes]
+        elif lean_waits:  # no halves' plan: the lean pass
             # On the search's plan (before its compaction) with its own deterministic time whatever
             # the floor left (its charge was kept for it; the floor's last LP may pass its cap): the
             # plan it would have made before the bounds, the plan where it ranks better.

@@ -140,6 +140,7 @@ def period_floor(
     trace: list[tuple[int, float]] | None = None,
     periods: bool = True,
     extend: Callable[[DayProblem, IndexedModel], IndexedModel] | None = None,
+    coarser: tuple[int, ...] = (),
 ) -> PeriodFloor | None:
     """The floor of the module's docstring for every plan placing at least `weight` priority (None
     where the day has no common break, the model is not built, or has more than `most_columns`
@@ -153,7 +154,8 @@ def period_floor(
     then given further columns and rows by it (appended after the model's, each of a plan's points
     still in it at no more cost: `solver.bounds_objective`); `weighted_bound` is then no floor
     (read `least`), and a day with a common break that no operation can straddle gets the
-    relaxation alone (no p), not None."""
+    relaxation alone (no p), not None. `coarser`: grids tried in turn where the model at `grid` has
+    more start columns than the cap (the floor and its split at the first that fits)."""
     import highspy
     from highspy._core import _Highs  # the bare solver: `highspy.Highs()` prints a banner
     from scipy.sparse import coo_matrix, csr_matrix, hstack, vstack
@@ -168,7 +170,7 @@ def period_floor(
         problem,
         weight,
         weighted=True,
-        grids=(grid,),
+        grids=(grid, *coarser),
         limits=limits,
         lean=True,
         bay_classes=classes,
