@@ -212,7 +212,7 @@ class OfferCache(PartitionedLRU[Entry]):
             added = day.placements_added_since(cached[2])
             if added is None:
                 return None
-            grown = day.added_since(cached[2]) is not None
+            grown = day.grown_from(cached[2]) is not None
             reshuffled: Reshuffled = {}
             kept = (day.carried(o, added, grown, reshuffled) for o in later)
             later = [o for o in kept if o is not None]

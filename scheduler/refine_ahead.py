@@ -248,6 +248,6 @@ class RefineAhead:
         added = day.placements_added_since(cached.day)
         if not proven or added is None:
             return True
-        grown = day.added_since(cached.day) is not None  # by bookings alone: they only took room
+        grown = day.grown_from(cached.day) is not None  # by bookings alone: they only took room
         last = day.carried(proven[-1], added, grown)
         return last is None or offers_may_grow(day, [last], cached.bound if grown else None)

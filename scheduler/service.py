@@ -884,7 +884,7 @@ class PlanningService:
         else:  # the searches take turns; the budget is shared with the requests under way
             with self.contention.searching(self.ejection_seconds) as seconds:
                 if cached is not None and (added := day.placements_added_since(cached[2])) is not None:
-                    grown = day.added_since(cached[2]) is not None  # by bookings alone
+                    grown = day.grown_from(cached[2]) is not None  # by bookings alone
                     bound = cached.bound if grown else None  # they only took room
                     with phase("search (carried over)"):
                         offers = day.offers_after(  # bookings later

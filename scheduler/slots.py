@@ -234,6 +234,45 @@ class DayBook:
             return ()
         return added
 
+    def grown_from(self, earlier: DayBook) -> tuple[Placement, ...] | None:
+        """`added_since`, or out of the lineage what the content tells: a day that holds what
+        `earlier` held (as `same_as`: workshop, date, rules, shifts, the bookings at risk and held)
+        and `earlier`'s every accepted booking, the same booking with the same witness, plus new
+        ones, returns the new ones' placements. `earlier`'s witness plus these is this day's, so an
+        offer made on `earlier` is judged here as on a day grown from it by bookings alone
+        (`carried`, `offers_after`), whatever versions came between: a booking promised on the next
+        day moves this day's version (`storage.bookings.days_touched`), and the query loading it
+        afresh gave up every offer that moved bookings, which the refinement ahead, judging on the
+        booking's own day with its lineage, had counted on (pace16-s46). Not an order of versions:
+        a cancel makes a newer day that an older one "grew from" (`OfferCache.deliver` orders
+        answers by `added_since` alone)."""
+        added = next((added for day, added in self.lineage if day is earlier), None)
+        if added is not None:
+            return added
+        if earlier is self:
+            return ()
+        if earlier.date != self.date or earlier.rules != self.rules:
+            return None
+        if len(earlier.accepted) > len(self.accepted) or len(earlier.held) != len(self.held):
+            return None
+        if len(earlier.at_risk) != len(self.at_risk):
+            return None
+        if earlier.workshop is not self.workshop and earlier.workshop != self.workshop:
+            return None
+        if earlier.shift_minutes != self.shift_minutes or earlier.at_risk != self.at_risk:
+            return None
+        if earlier.held != self.held:
+            return None
+        had = {b.id: (b, w) for b, w in earlier.accepted}
+        came: list[Placement] = []
+        for (b, w), own in zip(self.accepted, self.placements_of, strict=True):
+            old = had.pop(b.id, None)
+            if old is None:
+                came.extend(own)
+            elif old != (b, w):
+                return None
+        return None if had else tuple(came)
+
     def same_as(self, earlier: DayBook) -> bool:
         """Does this day hold what `earlier` held: the same workshop, date, rules, shifts and the
         same bookings with the same witnesses (accepted, at risk and held)? Then every offer made on
@@ -1072,7 +1111,7 @@ class DayBook:
         boundary the same way.
 
         The bound holds for every later time too (the prefix), and on every version this day grows
-        into by bookings (`added_since`: they only take room, each keeping its promise): an answer
+        into by bookings (`grown_from`: they only take room, each keeping its promise): an answer
         there that offers the last candidate time before it cannot grow (`offers_may_grow`).
         """
         probes = self._probes(service, waiter, fleet_partner, wants)
@@ -1405,7 +1444,7 @@ class DayBook:
         search did not find is left to the background refinement (which looks again) instead of
         being searched after every booking.
 
-        `grown`: this day grew from that earlier one by bookings alone (`added_since`); then an
+        `grown`: this day grew from that earlier one by bookings alone (`grown_from`); then an
         offer that had bookings moved out of its way carries over too, with them where it moved
         them, when the bookings made since touch neither it nor that reshuffled day
         (`_carried_over`): in a booking storm these are the times a search found, which would

@@ -109,6 +109,35 @@ def test_a_day_changed_in_any_input_of_its_offers_is_not_the_same_day(change: st
     assert _times(after, wants) != _times(before, wants)  # the input matters to the day's offers
     assert not after.same_as(before) and not before.same_as(after)
     assert after.added_since(before) is None and before.added_since(after) is None
+    assert after.grown_from(before) is None and before.grown_from(after) is None
+
+
+def test_a_day_loaded_with_one_booking_more_grew_from_the_other_by_it_alone() -> None:
+    """pace16-s46: out of the lineage (each day loaded apart), a day that holds every booking of
+    another where its witness had it, plus one, grew from it by that booking
+    (`DayBook.grown_from`: its placements); not the other way, not when a booking of the other is
+    gone or sits elsewhere, and not by `added_since` (which orders versions by lineage alone:
+    after a cancel the older version holds the newer one's bookings and more)."""
+    base = _day()
+    probe = Booking(id="b", service="MAINT", drop_off=at("10:00"))
+    offer = next(o for o in base.offers("MAINT", False) if o.drop_off == probe.drop_off)
+    assert offer.rewitness is None  # it fits around the 08:00 booking as it is
+    booked = probe.model_copy(update={"promised": offer.promised})
+    grown = _day(accepted=[*base.accepted, (booked, list(offer.assignments))])
+    assert grown.grown_from(base) == tuple(offer.placements)
+    assert base.grown_from(grown) is None and grown.added_since(base) is None
+    assert grown.grown_from(_day(accepted=[(booked, list(offer.assignments))])) is not None  # a sub-day
+    # The 08:00 booking's work half an hour later (still before 10:00): not grown.
+    first, witness = base.accepted[0]
+    later = dt.timedelta(minutes=30)
+    elsewhere = [a.model_copy(update={"start": a.start + later, "end": a.end + later}) for a in witness]
+    moved = _day(accepted=[(first, elsewhere), (booked, list(offer.assignments))])
+    assert moved.accepted[0] == (first, elsewhere)  # a witness that holds
+    assert moved.grown_from(base) is None
+    # The same bookings with another car out (held): not grown.
+    assert _day(accepted=[*grown.accepted, *_car_out("15:30")]).grown_from(base) is None
+    again = _day(accepted=grown.accepted)
+    assert again.same_as(grown) and again.grown_from(grown) == ()  # the same day: nothing added
 
 
 def test_a_refinement_of_a_day_with_other_content_never_becomes_the_newer_versions_answer() -> None:

@@ -263,6 +263,79 @@ def test_warming_reads_changes_nothing_and_the_first_booking_still_fits(db_url: 
         assert [b.id for b in bookings_db.day_bookings(session, ws.id, day)] == ["b1"]
 
 
+def test_offers_that_moved_bookings_carry_over_to_a_version_loaded_afresh_after_a_booking_of_the_day(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pace16-s46 (seed 3's booking 94 in bench.slots_pace): an answer whose offers moved bookings
+    out of their way, then a booking on the day (its version grew from the answer's by bookings
+    alone), then another version of the day with nothing changed in it (a booking on the day before
+    promised on this one, `bookings.days_touched`; bumped directly here). The query loads that
+    version afresh, with no lineage to the answer's day: the offers the new booking does not touch
+    still carry over, the bookings where each moved them (the refinement ahead, judging on the
+    booked day with its lineage, counts on that and refines nothing). They were given up: 8 of 8
+    feasible times lost in the bench. Every offer's whole-day plan passes the validator."""
+    import random
+
+    from scheduler.scenarios import load_scenario
+    from scheduler.validator import validate_plan
+    from tests.builders import witness_plan
+
+    if not db_url.startswith("sqlite"):
+        pytest.skip("the cached offers do not depend on the backend; once is enough")
+    fake_refiner_pool(monkeypatch, "held")  # no refinement delivered: the query's own answer is cached
+    workshop = load_scenario("small-dealer").workshop
+    rules = CapacityRules(
+        walk_in_holdback=0, express_holdback=0, waiters_per_slot=100, afternoon_handover="20:00"
+    )
+    # No ejection search (its CPU deadline varies): the one-booking repair moves bookings, the same
+    # way on every run.
+    service = PlanningService(Store(db_url), rules, ejection_seconds=0.0, clock=fixed_clock())
+    try:
+        service.put_workshop(workshop)
+        date = dt.date(2026, 11, 24)
+        rng = random.Random(5)
+        codes = ["LUBE", "MAINT", "MINOR", "WARRANTY", "ALIGN"]
+        for i in range(6):  # a day full enough that waiters' times move bookings
+            code = rng.choice(codes)
+            pick = rng.choice(service.slots(SlotQuery(workshop.id, code, date, True, None)))
+            booking = Booking(id=f"b{i}", service=code, drop_off=pick.drop_off, waiter=True)
+            service.book(workshop.id, booking, None)
+        maint = SlotQuery(workshop.id, "MAINT", date, True, None)
+        answer = service.slots(maint)
+        moved = [o for o in answer if o.rewitness is not None]
+        assert moved
+        with service.store.sessions() as session:
+            made_on = service._day(session, service.workshop(workshop.id), date)
+        # A booking (a drop-off, at the first time a drop-off is offered) on the day.
+        lube = service.slots(SlotQuery(workshop.id, "LUBE", date, False, None))[0]
+        service.book(workshop.id, Booking(id="new", service="LUBE", drop_off=lube.drop_off), None)
+        with service.store.sessions() as session:
+            booked = service._day(session, service.workshop(workshop.id), date)
+            assert booked.added_since(made_on) is not None  # grown from it here, by the booking
+            added = booked.placements_added_since(made_on)
+            assert added is not None
+            kept = {o.drop_off: o for o in moved if booked.carried(o, added, True) is not None}
+            assert kept  # the booking leaves offers that moved bookings standing
+            bookings_db.bump_days(session, workshop.id, {date})  # as a next-day pickup does
+            session.commit()
+        answer = service.slots(maint)
+        with service.store.sessions() as session:
+            day = service._day(session, service.workshop(workshop.id), date)
+        assert day is not booked and not day.lineage  # loaded afresh
+        offered = {o.drop_off: o for o in answer}
+        for time, old in kept.items():
+            now = offered.get(time)
+            assert now is not None, time.strftime("%H:%M")
+            assert now.assignments == old.assignments and now.promised == old.promised  # carried over
+            assert now.rewitness is not None and old.rewitness.items() <= now.rewitness.items()  # type: ignore[union-attr]
+        for o in answer:
+            probe = Booking(id="probe", service="MAINT", drop_off=o.drop_off, waiter=True)
+            request, plan = witness_plan(day, probe, o)
+            assert validate_plan(request, plan) == [] and plan.kpis.late == 0
+    finally:
+        service.close()
+
+
 def test_a_time_shown_to_a_waiter_is_booked_as_a_drop_off_with_no_search_left(db_url: str) -> None:
     """A customer who asked to wait leaves the vehicle instead: the booking (a drop-off) takes the
     placement the waiter's answer showed, with no search budget left for the booking (as on a
