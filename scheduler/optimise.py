@@ -1097,16 +1097,6 @@ halves' plan is the plan: 7,013 -> ~4,300 weighted minutes late (the 60 s reques
 from the same split with more deterministic time per half). Empty: none (as before)."""
 
 
-PERIOD_ROOT_PER_COLUMN = 0.22
-"""Simplex iterations per start column of the period floor's model below which it is not solved
-(`bounds_period.period_floor`'s `root_per_column`): its root would not finish within them, and a
-root that does not finish gives no floor (nothing charged, ~5 s of CPU spent). Measured roots at
-10 s (bench/RESULTS-plan15b-s46.md): small-dealer 1.3x s2 finishes at 0.12 per column (3,768 of
-32,077; it is given 0.34), 1.5x s5 at 0.24 (8,821 of 36,459; given 0.27), 2x s2 at 0.26 (11,604 of
-44,865 at 60,000 columns); 2x s1 (given 7,811 for 43,673 columns: 0.18) and 2x s3 (8,285 for
-41,493: 0.20) never finished (their roots need 10,470-12,438). 0: every model is solved."""
-
-
 def period_day(problem: DayProblem, chosen: DaySolution, limit: float) -> int | None:
     """Where `PERIOD_FLOOR` runs on `chosen` (its bounds set: after `add_bounds`), the plan's
     weighted lateness terms (positive); else None."""
@@ -1140,7 +1130,6 @@ def period_pass(
     most = MOST_ITERATIONS if allowance is None else allowance.iterations(MOST_ITERATIONS, keep)
     if most <= 0:
         return chosen, ["period floor: no time left"]
-    columns: list[int] = []  # the model's start columns, where it is built
     found = period_floor(
         problem,
         weight,
@@ -1149,11 +1138,7 @@ def period_pass(
         most_iterations=most,
         most_columns=PERIOD_LONG_COLUMNS if wide else None,
         coarser=PERIOD_COARSE_GRIDS,
-        root_per_column=PERIOD_ROOT_PER_COLUMN,
-        columns=columns,
     )
-    if found is None and columns and most < PERIOD_ROOT_PER_COLUMN * columns[0]:
-        return chosen, [f"period floor: not solved, {most} iterations for {columns[0]} columns"]
     if found is None:
         return chosen, ["period floor: none"]
     if allowance is not None:

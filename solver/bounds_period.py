@@ -141,8 +141,6 @@ def period_floor(
     periods: bool = True,
     extend: Callable[[DayProblem, IndexedModel], IndexedModel] | None = None,
     coarser: tuple[int, ...] = (),
-    root_per_column: float = 0.0,
-    columns: list[int] | None = None,
 ) -> PeriodFloor | None:
     """The floor of the module's docstring for every plan placing at least `weight` priority (None
     where the day has no common break, the model is not built, or has more than `most_columns`
@@ -157,10 +155,7 @@ def period_floor(
     still in it at no more cost: `solver.bounds_objective`); `weighted_bound` is then no floor
     (read `least`), and a day with a common break that no operation can straddle gets the
     relaxation alone (no p), not None. `coarser`: grids tried in turn where the model at `grid` has
-    more start columns than the cap (the floor and its split at the first that fits).
-    `root_per_column`: None, once the model is built, where `most_iterations` is under this many per
-    start column (a root that would not finish within them: its iterations are not spent);
-    `columns`, where given, gets the built model's start columns."""
+    more start columns than the cap (the floor and its split at the first that fits)."""
     import highspy
     from highspy._core import _Highs  # the bare solver: `highspy.Highs()` prints a banner
     from scipy.sparse import coo_matrix, csr_matrix, hstack, vstack
@@ -182,10 +177,6 @@ def period_floor(
         bay_costs=extend is not None,
     )
     if model is None:
-        return None
-    if columns is not None:
-        columns.append(len(model.cols))
-    if most_iterations < root_per_column * len(model.cols):
         return None
     if extend is not None:
         model = extend(problem, model)

@@ -1532,32 +1532,3 @@ def test_small_dealer_2x_s2_at_10_s_gets_the_halves_plan_though_its_fine_model_i
     assert "lean pass: no time left" in solution.notes
     assert plan.weighted_minutes_late == 3646 and plan.kpis.total_lateness_minutes == 1512
     assert plan.objective < 71723 / 1.8
-
-
-def test_small_dealer_2x_s3_at_10_s_spares_a_period_floor_whose_root_would_not_finish(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Issue 15: small-dealer at 2x, seed 3, a 10 s request (43 bookings, a common break). Its
-    period floor's 1-minute model has 41,493 start columns and the allowance leaves it 8,285 simplex
-    iterations (0.20 per column); its root needs over 10,000, so it ran out of them and gave no floor
-    (~5 s of CPU for nothing, uncharged). Under `PERIOD_ROOT_PER_COLUMN` the floor is not solved; the
-    plan is the same: every booking placed, valid, 729 minutes late, objective 14,634 (the lean
-    pass's, from the search's plan). Counted effort only (the wall-clock net off)."""
-    import datetime as dt
-
-    import scheduler.optimise as optimise
-    from scheduler.demand import day_request
-
-    monkeypatch.setattr(optimise, "WALL_SAFETY", False)
-    day = day_request(load_scenario("small-dealer"), dt.date(2026, 11, 24), seed=3, scale=2.0, exact=True)
-    req = day.model_copy(update={"options": day.options.model_copy(update={"time_limit_seconds": 10.0})})
-    compiled = compile_request(req)
-    assert len(compiled.problem.jobs) == 43 <= optimise.SMALL_JOBS
-    solution = optimise.optimise(compiled)
-    plan = to_plan(compiled, solution, "cpsat")
-    assert_valid(req, plan)
-    assert plan.kpis.placed == 43 == plan.placement_bound
-    assert "period floor: not solved, 8285 iterations for 41493 columns" in solution.notes
-    assert "the lean plan is the plan" in solution.notes
-    assert plan.kpis.total_lateness_minutes == 729 and plan.weighted_minutes_late == 1367
-    assert round(plan.objective) == 14634
