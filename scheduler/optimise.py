@@ -995,7 +995,8 @@ is left of the passes' allowance after it goes to the LNS (`lns.improve`) from t
 kept where it ranks better. There the period floor gave no plan (its root did not finish within
 its iterations: uncharged; or it stayed open) and the objective pass does not run (the lateness is
 not proven), so ~3 counted seconds were left unspent, while the 60 s plans of these days come from
-the LNS's further steps (105-140 against 14-21 at 10 s). small-dealer 2x at 10 s
+the LNS's further steps (105-140 against 14-21 at 10 s). Not where the lean pass proved the
+lateness (the objective pass then has the rest). small-dealer 2x at 10 s
 (bench/RESULTS-plan15b-s46.md): s5 objective 321,547 -> 315,897 (1,138 -> 973 minutes late; 60 s:
 314,891, 901), s3 14,634 -> 13,092 (729 -> 699; 60 s: 12,629, 665), s1 425,308 -> 425,088. False:
 the allowance's rest unspent (as before)."""
@@ -1798,7 +1799,12 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None, bounds: 
             if leaner is not searched and rank(problem, leaner) < rank(problem, chosen):
                 chosen = _adopted(problem, leaner, chosen)
             chosen.notes = [*chosen.notes, *lean_notes]
-            if LNS_AFTER and allowance is not None and allowance.left > LNS_AFTER_LEAST:
+            if (
+                LNS_AFTER
+                and allowance is not None
+                and allowance.left > LNS_AFTER_LEAST
+                and not _lateness_proven(problem, chosen)  # else the objective pass has the rest
+            ):
                 seconds = allowance.left / LNS_AFTER_WALL
                 allowance.left = 0.0
                 more, stats = improve(
