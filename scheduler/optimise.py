@@ -989,6 +989,26 @@ objective pass, given what is left after the floor and the halves, would take ~1
 objective (12,498 -> 12,493)."""
 
 
+LNS_AFTER = True
+"""Where the lean pass waited (`PERIOD_FIRST`) and ran on the search's plan (no halves' plan): what
+is left of the passes' allowance after it goes to the LNS (`lns.improve`) from the plan, its plan
+kept where it ranks better. There the period floor gave no plan (its root did not finish within
+its iterations: uncharged; or it stayed open) and the objective pass does not run (the lateness is
+not proven), so ~3 counted seconds were left unspent, while the 60 s plans of these days come from
+the LNS's further steps (105-140 against 14-21 at 10 s). Not where the lean pass proved the
+lateness (the objective pass then has the rest). small-dealer 2x at 10 s
+(bench/RESULTS-plan15b-s46.md): s5 objective 321,547 -> 315,897 (1,138 -> 973 minutes late; 60 s:
+314,891, 901), s3 14,634 -> 13,092 (729 -> 699; 60 s: 12,629, 665), s1 425,308 -> 425,088. False:
+the allowance's rest unspent (as before)."""
+
+LNS_AFTER_LEAST = 0.5
+"""Counted seconds of the allowance below which `LNS_AFTER` does not run."""
+
+LNS_AFTER_WALL = 0.85
+"""Wall seconds per counted second of the LNS (`lns.DTIME_PER_SECOND`) on a small day, for
+`LNS_AFTER`'s budget (what is left of the allowance, in wall seconds, over this). A rough rate,
+not fitted: on small-dealer 2x at 10 s the pass added ~1-3.5 s of CPU (bench/RESULTS-plan15b-s46.md)."""
+
 LEAN_FROM_HALVES = True
 """Where the lean pass waits (`PERIOD_FIRST`) and the halves' plan is the plan but its lateness is not
 proven: the lean pass starts from the halves' plan, its deterministic time capped by what is left of
@@ -1779,6 +1799,21 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None, bounds: 
             if leaner is not searched and rank(problem, leaner) < rank(problem, chosen):
                 chosen = _adopted(problem, leaner, chosen)
             chosen.notes = [*chosen.notes, *lean_notes]
+            if (
+                LNS_AFTER
+                and allowance is not None
+                and allowance.left > LNS_AFTER_LEAST
+                and not _lateness_proven(problem, chosen)  # else the objective pass has the rest
+            ):
+                seconds = allowance.left / LNS_AFTER_WALL
+                allowance.left = 0.0
+                more, stats = improve(
+                    problem, chosen, seconds, options.seed, min(options.workers, 8), None, placements.weight
+                )
+                lns_note = f"lns after the passes: {stats.steps} steps, {stats.improved} improvements"
+                if rank(problem, more) < rank(problem, chosen):
+                    chosen = _adopted(problem, more, chosen)
+                chosen.notes = [*chosen.notes, lns_note]
         # The lean pass's share, where it waited and the halves' plan made it needless, is not spent.
         # Where the time-indexed floors were spared (`BOUNDS_AFTER_PERIOD`), the objective pass may
         # spend it.
