@@ -1501,6 +1501,26 @@ def test_only_days_of_a_dealers_size_make_their_10_s_plan_first() -> None:
     assert optimise.short_first(at_most, 6 * ten) and not optimise.short_first(above, 6 * ten)
 
 
+def _small_dealer_2x_at_10_s(seed: int, monkeypatch: pytest.MonkeyPatch) -> tuple[DaySolution, Plan]:
+    """small-dealer at 2x on 2026-11-24, a 10 s request on counted effort only (the wall-clock net
+    off): its solution and plan, checked by the validator, every one of its 43 bookings placed."""
+    import datetime as dt
+
+    import scheduler.optimise as optimise
+    from scheduler.demand import day_request
+
+    monkeypatch.setattr(optimise, "WALL_SAFETY", False)
+    day = day_request(load_scenario("small-dealer"), dt.date(2026, 11, 24), seed=seed, scale=2.0, exact=True)
+    req = day.model_copy(update={"options": day.options.model_copy(update={"time_limit_seconds": 10.0})})
+    compiled = compile_request(req)
+    assert len(compiled.problem.jobs) == 43 <= optimise.SMALL_JOBS
+    solution = optimise.optimise(compiled)
+    plan = to_plan(compiled, solution, "cpsat")
+    assert_valid(req, plan)
+    assert plan.kpis.placed == 43 == plan.placement_bound
+    return solution, plan
+
+
 def test_small_dealer_2x_s2_at_10_s_gets_the_halves_plan_though_its_fine_model_is_over_the_cap(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -1511,20 +1531,7 @@ def test_small_dealer_2x_s2_at_10_s_gets_the_halves_plan_though_its_fine_model_i
     5-minute slots where the 1-minute model is over the cap (`PERIOD_COARSE_GRIDS`) the floor closes
     on a split whose halves' plan is the plan: every booking placed, valid, 3,646 weighted minutes
     late, about half. Counted effort only (the wall-clock net off)."""
-    import datetime as dt
-
-    import scheduler.optimise as optimise
-    from scheduler.demand import day_request
-
-    monkeypatch.setattr(optimise, "WALL_SAFETY", False)
-    day = day_request(load_scenario("small-dealer"), dt.date(2026, 11, 24), seed=2, scale=2.0, exact=True)
-    req = day.model_copy(update={"options": day.options.model_copy(update={"time_limit_seconds": 10.0})})
-    compiled = compile_request(req)
-    assert len(compiled.problem.jobs) == 43 <= optimise.SMALL_JOBS
-    solution = optimise.optimise(compiled)
-    plan = to_plan(compiled, solution, "cpsat")
-    assert_valid(req, plan)
-    assert plan.kpis.placed == 43 == plan.placement_bound
+    solution, plan = _small_dealer_2x_at_10_s(2, monkeypatch)
     assert any(note.startswith("period floor: ") and "closed" in note for note in solution.notes)
     assert "the halves' plan is the plan" in solution.notes
     # `LEAN_FROM_HALVES`: the halves spent what the floor left; no lean pass from the search's plan
@@ -1543,20 +1550,7 @@ def test_small_dealer_2x_s3_at_10_s_spends_the_passes_rest_on_the_lns(
     ~3 counted seconds of the allowance were left unspent: objective 14,634, 729 minutes late (60 s:
     12,629, 665, from the LNS's further steps). `LNS_AFTER` gives the rest to the LNS from the plan:
     every booking placed, valid, objective 13,092, 699 minutes late. Counted effort only."""
-    import datetime as dt
-
-    import scheduler.optimise as optimise
-    from scheduler.demand import day_request
-
-    monkeypatch.setattr(optimise, "WALL_SAFETY", False)
-    day = day_request(load_scenario("small-dealer"), dt.date(2026, 11, 24), seed=3, scale=2.0, exact=True)
-    req = day.model_copy(update={"options": day.options.model_copy(update={"time_limit_seconds": 10.0})})
-    compiled = compile_request(req)
-    assert len(compiled.problem.jobs) == 43 <= optimise.SMALL_JOBS
-    solution = optimise.optimise(compiled)
-    plan = to_plan(compiled, solution, "cpsat")
-    assert_valid(req, plan)
-    assert plan.kpis.placed == 43 == plan.placement_bound
+    solution, plan = _small_dealer_2x_at_10_s(3, monkeypatch)
     assert "period floor: none" in solution.notes
     assert any(note.startswith("lns after the passes: ") for note in solution.notes)
     assert plan.kpis.total_lateness_minutes == 699 and plan.weighted_minutes_late == 1213
