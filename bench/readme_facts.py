@@ -96,6 +96,20 @@ def between(text: str, start: str, end: str) -> str:
     return text[text.index(start) : text.index(end)]
 
 
+def _report(found: list[str], missing: list[str], every: bool) -> int:
+    """Print each missing fact (each fact with `every`) and return how many are missing unexplained."""
+    unexplained = 0
+    for fact in found if every else missing:
+        if fact not in missing:
+            print(f"  ok       {fact}")
+        elif fact in DROPPED:
+            print(f"  dropped  {fact}  ({DROPPED[fact]})")
+        else:
+            print(f"  MISSING  {fact}")
+            unexplained += 1
+    return unexplained
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--old", default="main", help="the commit holding the old text")
@@ -116,14 +130,7 @@ def main() -> int:
             found = facts(text)
             missing = [f for f in found if f not in new]
             print(f"{lang} {source}: {len(found)} facts, {len(found) - len(missing)} still present")
-            for fact in found if args.all else missing:
-                if fact not in missing:
-                    print(f"  ok       {fact}")
-                elif fact in DROPPED:
-                    print(f"  dropped  {fact}  ({DROPPED[fact]})")
-                else:
-                    print(f"  MISSING  {fact}")
-                    missing_total += 1
+            missing_total += _report(found, missing, args.all)
     for name, (readme, start, end) in SECTIONS.items():
         old_text = between(old_file(args.old, readme), start, end)
         new_text = between((ROOT / readme).read_text(encoding="utf-8"), start, end)
@@ -135,14 +142,7 @@ def main() -> int:
             f"{len(new_text.splitlines())} lines, {len(found)} facts/tokens/quotes, "
             f"{len(found) - len(missing)} still in the new section"
         )
-        for fact in found if args.all else missing:
-            if fact not in missing:
-                print(f"  ok       {fact}")
-            elif fact in DROPPED:
-                print(f"  dropped  {fact}  ({DROPPED[fact]})")
-            else:
-                print(f"  MISSING  {fact}")
-                missing_total += 1
+        missing_total += _report(found, missing, args.all)
         before, after = words(old_text), words(new_text)
         fell = {w: (n, after.get(w, 0)) for w, n in before.items() if after.get(w, 0) < n}
         print(f"  words whose count fell (old -> new): {len(fell)}")
