@@ -251,17 +251,7 @@ class DayBook:
             return added
         if earlier is self:
             return ()
-        if earlier.date != self.date or earlier.rules != self.rules:
-            return None
-        if len(earlier.accepted) > len(self.accepted) or len(earlier.held) != len(self.held):
-            return None
-        if len(earlier.at_risk) != len(self.at_risk):
-            return None
-        if earlier.workshop is not self.workshop and earlier.workshop != self.workshop:
-            return None
-        if earlier.shift_minutes != self.shift_minutes or earlier.at_risk != self.at_risk:
-            return None
-        if earlier.held != self.held:
+        if len(earlier.accepted) > len(self.accepted) or not self._same_setting(earlier):
             return None
         had = {b.id: (b, w) for b, w in earlier.accepted}
         came: list[Placement] = []
@@ -283,17 +273,22 @@ class DayBook:
         (bench/RESULTS-pace16-s44.md). Cheap where they differ: the counts and placements first."""
         if earlier is self:
             return True
+        if len(earlier.accepted) != len(self.accepted) or earlier.placements != self.placements:
+            return False
+        return self._same_setting(earlier) and earlier.accepted == self.accepted
+
+    def _same_setting(self, earlier: DayBook) -> bool:
+        """The same workshop day around the accepted bookings: date, rules, workshop, shifts, and
+        the bookings at risk and held (`same_as`, `grown_from`). Cheap where they differ: the
+        scalars and counts first."""
         if earlier.date != self.date or earlier.rules != self.rules:
             return False
-        if len(earlier.accepted) != len(self.accepted) or len(earlier.held) != len(self.held):
-            return False
-        if len(earlier.at_risk) != len(self.at_risk) or earlier.placements != self.placements:
+        if len(earlier.held) != len(self.held) or len(earlier.at_risk) != len(self.at_risk):
             return False
         if earlier.workshop is not self.workshop and earlier.workshop != self.workshop:
             return False
         return (
             earlier.shift_minutes == self.shift_minutes
-            and earlier.accepted == self.accepted
             and earlier.at_risk == self.at_risk
             and earlier.held == self.held
         )
