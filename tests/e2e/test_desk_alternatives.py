@@ -14,7 +14,7 @@ import pytest
 
 from cli.testing import Server
 from tests.builders import DATE, multi_day_workshop, tiny_workshop
-from tests.e2e.browser import ARGS, ARTIFACTS, CHROMIUM
+from tests.e2e.browser import ARTIFACTS, CHROMIUM
 from tests.e2e.desk import LANGUAGES, ask, desk, fill, posted, put, relisted, texts, when
 
 PLATE = "<b>X1</b>"  # a plate that would be markup if the page ever used innerHTML with it
@@ -45,121 +45,116 @@ def shown_alternatives(page: Any) -> tuple[list[str], list[str]]:
 
 @pytest.mark.parametrize("language", ["en", "zh"])
 def test_the_desk_shows_a_refusals_alternatives_and_sends_it_again(
-    served: tuple[Server, str], language: str
+    served: tuple[Server, str], browser: Any, language: str
 ) -> None:
     (server, tiny), words, said = served, LANGUAGES[language], texts(language)
     bookings = f"/v1/workshops/{tiny}/bookings"
     ARTIFACTS.mkdir(exist_ok=True)
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            # The browser in New York: the page shows the workshop's (Shanghai) times all the same.
-            page = browser.new_page(viewport={"width": 1366, "height": 768}, locale=words["locale"],
-                                    timezone_id="America/New_York")  # fmt: skip
-            page.goto(f"{server.url}/login?next=/workshops/{tiny}/book")
-            page.get_by_label(words["key"]).fill(server.headers["X-API-Key"])
-            page.get_by_role("button", name=words["sign_in"]).click()
-            page.wait_for_url(re.compile(f"/workshops/{tiny}/book"))
-            assert page.locator("#alternatives-box").is_hidden()
+    # The browser in New York: the page shows the workshop's (Shanghai) times all the same.
+    page = browser.new_page(viewport={"width": 1366, "height": 768}, locale=words["locale"],
+                            timezone_id="America/New_York")  # fmt: skip
+    page.goto(f"{server.url}/login?next=/workshops/{tiny}/book")
+    page.get_by_label(words["key"]).fill(server.headers["X-API-Key"])
+    page.get_by_role("button", name=words["sign_in"]).click()
+    page.wait_for_url(re.compile(f"/workshops/{tiny}/book"))
+    assert page.locator("#alternatives-box").is_hidden()
 
-            # A new booking refused: the day filled by another desk between listing and clicking.
-            page.locator("#date").fill(DATE)
-            page.locator("#plate").fill(PLATE)
-            page.locator("#slot-form button[type=submit]").click()
-            page.locator("#slots button").nth(1).wait_for(timeout=30_000)
-            body = {"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00", "plate": OTHER}
-            other = httpx.post(f"{server.url}{bookings}", headers=server.headers, json=body)
-            assert other.status_code == 201, other.text
-            shown = page.locator("#slots li").nth(1).locator(".slot-text").inner_text()
-            with page.expect_response(posted) as sent:
-                page.locator("#slots button").nth(1).click()
-            assert sent.value.status == 409, sent.value.text()
-            # shown16-s41: the booking carries the promise the desk showed for the time, as shown.
-            asked = sent.value.request.post_data_json
-            assert shown == fill(said["slot"], drop_off=when(asked["drop_off"], DATE, language),
-                                 pickup=when(asked["promised"], asked["drop_off"], language))  # fmt: skip
-            refused = sent.value.json()
-            offered = refused["alternatives"]
-            assert offered and all(not a["drop_off"].startswith(DATE) for a in offered)  # the next day's
-            page.locator("#alternatives button").first.wait_for()
-            # The other times in the status, listed as the language lists items (review-s24: ", ").
-            offered_at = [when(a["drop_off"], DATE, language) for a in offered]
-            times = {"en": ", ", "zh": "、"}[language].join(offered_at)
-            # deskpick-s24: and the 409's reason after "just taken" (as a refused move says it).
-            assert refused["reason"] and refused["reason"] in page.locator("#status").inner_text()
-            assert page.locator("#status").inner_text() == fill(
-                said["taken_because"], reason=refused["reason"], times=times
-            )
-            spans, buttons = shown_alternatives(page)
-            assert buttons == [fill(said["book"], time=at) for at in offered_at]
-            assert spans == [fill(said["slot"], drop_off=when(a["drop_off"], DATE, language),
-                                  pickup=when(a["promised"], a["drop_off"], language))
-                             for a in offered]  # fmt: skip
-            assert page.locator("#alternatives-h").inner_text() == words["heading"]
-            with page.expect_response(posted) as sent, relisted(page):
-                page.locator("#alternatives button").first.click()
-            assert sent.value.status == 201, sent.value.text()
-            asked = sent.value.request.post_data_json  # the alternative's own promise, as shown
-            assert (asked["drop_off"], asked["promised"]) == (offered[0]["drop_off"], offered[0]["promised"])
-            made = sent.value.json()
-            assert (made["drop_off"], made["promised"]) == (offered[0]["drop_off"], offered[0]["promised"])
-            assert made["plate"] == PLATE
-            page.wait_for_function("document.getElementById('alternatives-box').hidden")
-            assert page.locator("#status").inner_text() == fill(
-                said["booked"], id=PLATE, drop_off=when(made["drop_off"], DATE, language),
-                pickup=when(made["promised"], made["drop_off"], language),
-            )  # fmt: skip
+    # A new booking refused: the day filled by another desk between listing and clicking.
+    page.locator("#date").fill(DATE)
+    page.locator("#plate").fill(PLATE)
+    page.locator("#slot-form button[type=submit]").click()
+    page.locator("#slots button").nth(1).wait_for(timeout=30_000)
+    body = {"service": "MAINT", "drop_off": f"{DATE}T08:00:00+08:00", "plate": OTHER}
+    other = httpx.post(f"{server.url}{bookings}", headers=server.headers, json=body)
+    assert other.status_code == 201, other.text
+    shown = page.locator("#slots li").nth(1).locator(".slot-text").inner_text()
+    with page.expect_response(posted) as sent:
+        page.locator("#slots button").nth(1).click()
+    assert sent.value.status == 409, sent.value.text()
+    # shown16-s41: the booking carries the promise the desk showed for the time, as shown.
+    asked = sent.value.request.post_data_json
+    assert shown == fill(said["slot"], drop_off=when(asked["drop_off"], DATE, language),
+                         pickup=when(asked["promised"], asked["drop_off"], language))  # fmt: skip
+    refused = sent.value.json()
+    offered = refused["alternatives"]
+    assert offered and all(not a["drop_off"].startswith(DATE) for a in offered)  # the next day's
+    page.locator("#alternatives button").first.wait_for()
+    # The other times in the status, listed as the language lists items (review-s24: ", ").
+    offered_at = [when(a["drop_off"], DATE, language) for a in offered]
+    times = {"en": ", ", "zh": "、"}[language].join(offered_at)
+    # deskpick-s24: and the 409's reason after "just taken" (as a refused move says it).
+    assert refused["reason"] and refused["reason"] in page.locator("#status").inner_text()
+    assert page.locator("#status").inner_text() == fill(
+        said["taken_because"], reason=refused["reason"], times=times
+    )
+    spans, buttons = shown_alternatives(page)
+    assert buttons == [fill(said["book"], time=at) for at in offered_at]
+    assert spans == [fill(said["slot"], drop_off=when(a["drop_off"], DATE, language),
+                          pickup=when(a["promised"], a["drop_off"], language))
+                     for a in offered]  # fmt: skip
+    assert page.locator("#alternatives-h").inner_text() == words["heading"]
+    with page.expect_response(posted) as sent, relisted(page):
+        page.locator("#alternatives button").first.click()
+    assert sent.value.status == 201, sent.value.text()
+    asked = sent.value.request.post_data_json  # the alternative's own promise, as shown
+    assert (asked["drop_off"], asked["promised"]) == (offered[0]["drop_off"], offered[0]["promised"])
+    made = sent.value.json()
+    assert (made["drop_off"], made["promised"]) == (offered[0]["drop_off"], offered[0]["promised"])
+    assert made["plate"] == PLATE
+    page.wait_for_function("document.getElementById('alternatives-box').hidden")
+    assert page.locator("#status").inner_text() == fill(
+        said["booked"], id=PLATE, drop_off=when(made["drop_off"], DATE, language),
+        pickup=when(made["promised"], made["drop_off"], language),
+    )  # fmt: skip
 
-            # A change refused: the booking at 08:00 moved past the technician's day. The day's
-            # bookings were listed again after the booking (relisted): a row filled in before they
-            # are is replaced, its time with it (seen under load: the PATCH went out at 08:00).
-            row = page.locator("#bookings tr", has_text=OTHER)
-            row.locator("input.move-time").fill("10:00")
-            with page.expect_response(patched) as sent, relisted(page):
-                row.locator("button.move").click()
-            assert sent.value.status == 409, sent.value.text()
-            offered = sent.value.json()["alternatives"]
-            assert [a["drop_off"][11:16] for a in offered] == ["08:00", "08:30", "09:00"]
-            assert all(a["drop_off"].startswith(DATE) and a["drop_off"].endswith("+08:00") for a in offered)
-            page.locator("#alternatives button").first.wait_for()
-            spans, buttons = shown_alternatives(page)
-            # smallfix-s27: the booking's own drop-off (08:00) was offered as "Move to 08:00"; it
-            # reads "Keep 08:00, pickup …", as the parts ETA form's alternative at its own time.
-            own = body["drop_off"]
-            assert offered[0]["drop_off"] == own
-            assert buttons == [
-                fill(said["keep_drop_off"], time="08:00", pickup=when(a["promised"], a["drop_off"], language))
-                if a["drop_off"] == own
-                else fill(said["move_to"], time=a["drop_off"][11:16])
-                for a in offered
-            ]
-            assert fill(said["move_to"], time="08:00") not in buttons
-            assert spans == [fill(said["slot"], drop_off=a["drop_off"][11:16],
-                                  pickup=when(a["promised"], a["drop_off"], language))
-                             for a in offered]  # fmt: skip
-            assert page.locator("#status").inner_text().startswith(fill(said["not_moved"], problem=""))
-            page.screenshot(path=str(ARTIFACTS / f"desk-alternatives-{language}.png"), full_page=True)
-            # The move's answer said and the day listed anew before the status and the row are
-            # read (aria-busy alone is already 'false' from the refusal's listing when clicked).
-            with page.expect_response(patched) as sent, relisted(page):
-                page.get_by_role("button", name=words["move_to"]).click()
-            assert sent.value.status == 200, sent.value.text()
-            moved = sent.value.json()
-            assert (moved["drop_off"], moved["promised"]) == (offered[1]["drop_off"], offered[1]["promised"])
-            page.wait_for_function("document.getElementById('alternatives-box').hidden")
-            pickup = when(moved["promised"], moved["drop_off"], language)
-            moved_text = fill(said["moved"], booking=OTHER, drop_off="08:30", pickup=pickup)
-            assert page.locator("#status").inner_text() == moved_text
-            cells = page.locator("#bookings tr", has_text=OTHER).locator("td")
-            assert (cells.nth(6).inner_text(), cells.nth(1).inner_text()) == ("08:30", pickup)
-            stored = httpx.get(f"{server.url}{bookings}/{moved['id']}", headers=server.headers).json()
-            assert (stored["drop_off"], stored["promised"]) == (moved["drop_off"], moved["promised"])
-            assert page.locator("#status b, #alternatives b, #bookings b").count() == 0  # text, never markup
-        finally:
-            browser.close()
+    # A change refused: the booking at 08:00 moved past the technician's day. The day's
+    # bookings were listed again after the booking (relisted): a row filled in before they
+    # are is replaced, its time with it (seen under load: the PATCH went out at 08:00).
+    row = page.locator("#bookings tr", has_text=OTHER)
+    row.locator("input.move-time").fill("10:00")
+    with page.expect_response(patched) as sent, relisted(page):
+        row.locator("button.move").click()
+    assert sent.value.status == 409, sent.value.text()
+    offered = sent.value.json()["alternatives"]
+    assert [a["drop_off"][11:16] for a in offered] == ["08:00", "08:30", "09:00"]
+    assert all(a["drop_off"].startswith(DATE) and a["drop_off"].endswith("+08:00") for a in offered)
+    page.locator("#alternatives button").first.wait_for()
+    spans, buttons = shown_alternatives(page)
+    # smallfix-s27: the booking's own drop-off (08:00) was offered as "Move to 08:00"; it
+    # reads "Keep 08:00, pickup …", as the parts ETA form's alternative at its own time.
+    own = body["drop_off"]
+    assert offered[0]["drop_off"] == own
+    assert buttons == [
+        fill(said["keep_drop_off"], time="08:00", pickup=when(a["promised"], a["drop_off"], language))
+        if a["drop_off"] == own
+        else fill(said["move_to"], time=a["drop_off"][11:16])
+        for a in offered
+    ]
+    assert fill(said["move_to"], time="08:00") not in buttons
+    assert spans == [fill(said["slot"], drop_off=a["drop_off"][11:16],
+                          pickup=when(a["promised"], a["drop_off"], language))
+                     for a in offered]  # fmt: skip
+    assert page.locator("#status").inner_text().startswith(fill(said["not_moved"], problem=""))
+    page.screenshot(path=str(ARTIFACTS / f"desk-alternatives-{language}.png"), full_page=True)
+    # The move's answer said and the day listed anew before the status and the row are
+    # read (aria-busy alone is already 'false' from the refusal's listing when clicked).
+    with page.expect_response(patched) as sent, relisted(page):
+        page.get_by_role("button", name=words["move_to"]).click()
+    assert sent.value.status == 200, sent.value.text()
+    moved = sent.value.json()
+    assert (moved["drop_off"], moved["promised"]) == (offered[1]["drop_off"], offered[1]["promised"])
+    page.wait_for_function("document.getElementById('alternatives-box').hidden")
+    pickup = when(moved["promised"], moved["drop_off"], language)
+    moved_text = fill(said["moved"], booking=OTHER, drop_off="08:30", pickup=pickup)
+    assert page.locator("#status").inner_text() == moved_text
+    cells = page.locator("#bookings tr", has_text=OTHER).locator("td")
+    assert (cells.nth(6).inner_text(), cells.nth(1).inner_text()) == ("08:30", pickup)
+    stored = httpx.get(f"{server.url}{bookings}/{moved['id']}", headers=server.headers).json()
+    assert (stored["drop_off"], stored["promised"]) == (moved["drop_off"], moved["promised"])
+    assert page.locator("#status b, #alternatives b, #bookings b").count() == 0  # text, never markup
 
 
-def test_the_desk_gives_multi_day_work_its_days_and_dated_pickup(desk_server: Server) -> None:
+def test_the_desk_gives_multi_day_work_its_days_and_dated_pickup(desk_server: Server, browser: Any) -> None:
     """Free slots and alternatives share one rendering: multi-day work shows the days it takes and
     its promised pickup with its date (on a later day than the drop-off)."""
     server = desk_server
@@ -169,24 +164,19 @@ def test_the_desk_gives_multi_day_work_its_days_and_dated_pickup(desk_server: Se
     offered = slots.json()["slots"]
     assert offered and all(len(s["days"]) > 1 for s in offered)
     said = texts("en")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            page = browser.new_page(locale="en-US")
-            page.goto(f"{server.url}/login?next=/workshops/{workshop}/book")
-            page.get_by_label("API key").fill(server.headers["X-API-Key"])
-            page.get_by_role("button", name="Sign in").click()
-            page.wait_for_url(re.compile("/book"))
-            page.locator("#service").select_option("REPAIR")
-            page.locator("#date").fill(DATE)
-            page.locator("#slot-form button[type=submit]").click()
-            page.locator("#slots li").nth(len(offered) - 1).wait_for(timeout=30_000)
-            shown = page.locator("#slots li .slot-text").all_inner_texts()
-            # Every time of the booking grid offered: no "Why not other times?" (the quarter
-            # hours between them are refused for the grid alone).
-            assert page.locator("#refusals-box").is_hidden()
-        finally:
-            browser.close()
+    page = browser.new_page(locale="en-US")
+    page.goto(f"{server.url}/login?next=/workshops/{workshop}/book")
+    page.get_by_label("API key").fill(server.headers["X-API-Key"])
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile("/book"))
+    page.locator("#service").select_option("REPAIR")
+    page.locator("#date").fill(DATE)
+    page.locator("#slot-form button[type=submit]").click()
+    page.locator("#slots li").nth(len(offered) - 1).wait_for(timeout=30_000)
+    shown = page.locator("#slots li .slot-text").all_inner_texts()
+    # Every time of the booking grid offered: no "Why not other times?" (the quarter
+    # hours between them are refused for the grid alone).
+    assert page.locator("#refusals-box").is_hidden()
     assert shown == [
         fill(said["slot"], drop_off=s["drop_off"][11:16], pickup=when(s["promised"], s["drop_off"]))
         + " · "

@@ -19,7 +19,7 @@ from scheduler.keys import KeyStore
 from scheduler.scenarios import load_scenario
 from scheduler.storage import Store
 from tests.builders import CLOCK_AS_OF, DATE, NOW, settled, tiny_workshop
-from tests.e2e.browser import ARGS, ARTIFACTS, CHROMIUM
+from tests.e2e.browser import ARTIFACTS, CHROMIUM
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 if not CHROMIUM.exists():
@@ -33,7 +33,7 @@ def sign_in(page: playwright_api.Page, url: str, key: str, target: str) -> None:
     page.wait_for_url(re.compile(re.escape(target.split("?")[0])))
 
 
-def test_a_technician_starts_and_finishes_his_next_job_on_a_phone(tmp_path: Path) -> None:
+def test_a_technician_starts_and_finishes_his_next_job_on_a_phone(tmp_path: Path, browser: Any) -> None:
     db = tmp_path / "live.db"
     server = Server(db, now=NOW)
     server.start()
@@ -60,63 +60,52 @@ def test_a_technician_starts_and_finishes_his_next_job_on_a_phone(tmp_path: Path
             "technician", [w], technician=first["technician"]
         )[0]
         ARTIFACTS.mkdir(exist_ok=True)
-        with playwright_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-            try:
-                page = browser.new_page(viewport={"width": 360, "height": 740})
-                target = f"/workshops/{w}/me?date={DATE}"
-                sign_in(page, server.url, tech_key, target)
-                job = page.locator(
-                    f".job[data-booking='{first['booking']}'][data-operation='{first['operation']}']"
-                )
-                assert "next" in (job.get_attribute("class") or "")
-                assert job.get_attribute("data-state") == "not_started"
-                # His Start names the bay the car is in: the planned one unless he picks another.
-                bay = job.locator("select[name=bay]")
-                assert bay.input_value() == first["bay"]
-                options = bay.locator("option").evaluate_all("(os) => os.map((o) => o.value)")
-                chosen = next(o for o in options if o and o != first["bay"])
-                bay.select_option(chosen)
-                job.get_by_role("button", name="Start").click()
-                page.wait_for_selector(
-                    f".job[data-booking='{first['booking']}'][data-state='in_progress']", timeout=30_000
-                )
-                job = page.locator(
-                    f".job[data-booking='{first['booking']}'][data-operation='{first['operation']}']"
-                )
-                assert job.locator(".state-text").inner_text() == "in progress"
-                assert f"bay {chosen}" in job.locator(".when").inner_text()  # the clocked bay, a fact
-                page.screenshot(path=str(ARTIFACTS / "me-360x740.png"), full_page=True)
-                job.get_by_role("button", name="Finish").click()
-                page.wait_for_selector(
-                    f".job[data-booking='{first['booking']}'][data-operation='{first['operation']}']"
-                    "[data-state='done']",
-                    timeout=30_000,
-                )
-                events = httpx.get(
-                    f"{server.url}/v1/workshops/{w}/days/{DATE}/events", headers=server.headers
-                )
-                assert [(e["action"], e["bay"]) for e in events.json()] == [
-                    ("start", chosen),
-                    ("finish", None),
-                ]
+        page = browser.new_page(viewport={"width": 360, "height": 740})
+        target = f"/workshops/{w}/me?date={DATE}"
+        sign_in(page, server.url, tech_key, target)
+        job = page.locator(f".job[data-booking='{first['booking']}'][data-operation='{first['operation']}']")
+        assert "next" in (job.get_attribute("class") or "")
+        assert job.get_attribute("data-state") == "not_started"
+        # His Start names the bay the car is in: the planned one unless he picks another.
+        bay = job.locator("select[name=bay]")
+        assert bay.input_value() == first["bay"]
+        options = bay.locator("option").evaluate_all("(os) => os.map((o) => o.value)")
+        chosen = next(o for o in options if o and o != first["bay"])
+        bay.select_option(chosen)
+        job.get_by_role("button", name="Start").click()
+        page.wait_for_selector(
+            f".job[data-booking='{first['booking']}'][data-state='in_progress']", timeout=30_000
+        )
+        job = page.locator(f".job[data-booking='{first['booking']}'][data-operation='{first['operation']}']")
+        assert job.locator(".state-text").inner_text() == "in progress"
+        assert f"bay {chosen}" in job.locator(".when").inner_text()  # the clocked bay, a fact
+        page.screenshot(path=str(ARTIFACTS / "me-360x740.png"), full_page=True)
+        job.get_by_role("button", name="Finish").click()
+        page.wait_for_selector(
+            f".job[data-booking='{first['booking']}'][data-operation='{first['operation']}']"
+            "[data-state='done']",
+            timeout=30_000,
+        )
+        events = httpx.get(f"{server.url}/v1/workshops/{w}/days/{DATE}/events", headers=server.headers)
+        assert [(e["action"], e["bay"]) for e in events.json()] == [
+            ("start", chosen),
+            ("finish", None),
+        ]
 
-                with httpx.Client(base_url=server.url, headers=server.headers, timeout=180) as http:
-                    settled(http, f"/v1/workshops/{w}")  # the live plan made from both events
-                foreman = browser.new_page(viewport={"width": 1366, "height": 768})
-                sign_in(foreman, server.url, server.headers["X-API-Key"], f"/workshops/{w}/plan/{DATE}")
-                assert foreman.locator("svg.gantt rect.actual").count() == 1
-                assert foreman.locator("svg.gantt g.now").count() == 1
-                # floor13-s30: its bar says the shop floor named its bay (a black corner, "bay clocked").
-                which = f"[data-booking='{first['booking']}'][data-operation='{first['operation']}']"
-                bar = foreman.locator(f"svg.gantt g.bar{which}")
-                assert "bay-clocked" in (bar.get_attribute("class") or "")
-                assert bar.locator("path.bay-mark").count() == 1 == foreman.locator("path.bay-mark").count()
-                details = bar.get_attribute("aria-label") or ""
-                assert f"· bay {chosen} ·" in details and "· bay clocked" in details, details
-                foreman.screenshot(path=str(ARTIFACTS / "plan-live-1366x768.png"), full_page=True)
-            finally:
-                browser.close()
+        with httpx.Client(base_url=server.url, headers=server.headers, timeout=180) as http:
+            settled(http, f"/v1/workshops/{w}")  # the live plan made from both events
+        foreman = browser.new_page(viewport={"width": 1366, "height": 768})
+        sign_in(foreman, server.url, server.headers["X-API-Key"], f"/workshops/{w}/plan/{DATE}")
+        assert foreman.locator("svg.gantt rect.actual").count() == 1
+        assert foreman.locator("svg.gantt g.now").count() == 1
+        # floor13-s30: its bar says the shop floor named its bay (a black corner, "bay clocked").
+        which = f"[data-booking='{first['booking']}'][data-operation='{first['operation']}']"
+        bar = foreman.locator(f"svg.gantt g.bar{which}")
+        assert "bay-clocked" in (bar.get_attribute("class") or "")
+        assert bar.locator("path.bay-mark").count() == 1 == foreman.locator("path.bay-mark").count()
+        details = bar.get_attribute("aria-label") or ""
+        assert f"· bay {chosen} ·" in details and "· bay clocked" in details, details
+        foreman.screenshot(path=str(ARTIFACTS / "plan-live-1366x768.png"), full_page=True)
     finally:
         server.kill()
 

@@ -18,7 +18,7 @@ from api import charts
 from cli.testing import Server
 from tests.builders import HISTORY_DAYS as DAYS
 from tests.builders import NOW, at
-from tests.e2e.browser import ARGS, ARTIFACTS, CHROMIUM
+from tests.e2e.browser import ARTIFACTS, CHROMIUM
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 if not CHROMIUM.exists():
@@ -32,7 +32,7 @@ def _no_page_scroll(page: playwright_api.Page) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
 
 
-def test_a_chinese_foreman_reads_the_pages_on_a_phone(clocked_history_db: Path) -> None:
+def test_a_chinese_foreman_reads_the_pages_on_a_phone(clocked_history_db: Path, browser: Any) -> None:
     db = clocked_history_db  # the test's own copy
     server = Server(db, now=NOW + dt.timedelta(days=7))
     server.start()
@@ -48,53 +48,48 @@ def test_a_chinese_foreman_reads_the_pages_on_a_phone(clocked_history_db: Path) 
             )
             assert plan.status_code == 200, plan.text
             technician = plan.json()["assignments"][0]["technician"]
-        with playwright_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-            try:
-                context = browser.new_context(viewport=PHONE, locale="zh-CN")
-                page = context.new_page()
-                page.goto(f"{server.url}/login?next=/")
-                page.get_by_label("API 密钥").fill(server.headers["X-API-Key"])
-                page.get_by_role("button", name="登录").click()
-                page.wait_for_url(f"{server.url}/")
+        context = browser.new_context(viewport=PHONE, locale="zh-CN")
+        page = context.new_page()
+        page.goto(f"{server.url}/login?next=/")
+        page.get_by_label("API 密钥").fill(server.headers["X-API-Key"])
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url(f"{server.url}/")
 
-                # The reports: the charts one a row within the screen, the tables scroll in their box.
-                page.goto(f"{server.url}/workshops/tiny/reports?from={DAYS[0]}&to={DAYS[-1]}")
-                assert page.locator("svg.bars").count() == 3
-                assert _no_page_scroll(page), page.evaluate("document.documentElement.scrollWidth")
-                chart = page.locator("svg.bars").first.bounding_box()  # not scaled down to tiny text
-                assert chart is not None and chart["width"] >= 0.95 * charts.WIDTH, chart
-                page.screenshot(path=str(ARTIFACTS / "reports-zh-360x740.png"), full_page=True)
+        # The reports: the charts one a row within the screen, the tables scroll in their box.
+        page.goto(f"{server.url}/workshops/tiny/reports?from={DAYS[0]}&to={DAYS[-1]}")
+        assert page.locator("svg.bars").count() == 3
+        assert _no_page_scroll(page), page.evaluate("document.documentElement.scrollWidth")
+        chart = page.locator("svg.bars").first.bounding_box()  # not scaled down to tiny text
+        assert chart is not None and chart["width"] >= 0.95 * charts.WIDTH, chart
+        page.screenshot(path=str(ARTIFACTS / "reports-zh-360x740.png"), full_page=True)
 
-                # The loading chart: each pool named in words, its bar most of the screen's width.
-                page.goto(f"{server.url}/workshops/tiny/loading")
-                assert _no_page_scroll(page)
-                pools = page.locator(".pool").first
-                name = pools.locator("span").first.inner_text()
-                assert not re.search(r"[a-z]+:\d", name) and "技师" in name, name
-                track = pools.locator(".track").bounding_box()
-                assert track is not None and track["width"] >= 0.6 * PHONE["width"], track
-                page.screenshot(path=str(ARTIFACTS / "loading-zh-360x740.png"), full_page=True)
+        # The loading chart: each pool named in words, its bar most of the screen's width.
+        page.goto(f"{server.url}/workshops/tiny/loading")
+        assert _no_page_scroll(page)
+        pools = page.locator(".pool").first
+        name = pools.locator("span").first.inner_text()
+        assert not re.search(r"[a-z]+:\d", name) and "技师" in name, name
+        track = pools.locator(".track").bounding_box()
+        assert track is not None and track["width"] >= 0.6 * PHONE["width"], track
+        page.screenshot(path=str(ARTIFACTS / "loading-zh-360x740.png"), full_page=True)
 
-                # The technician's page: the car by its plate, large enough to read on the floor.
-                page.goto(f"{server.url}/workshops/tiny/me?technician={technician}&date={day}")
-                what = page.locator(".job .what").first
-                assert what.locator("strong").first.inner_text() == PLATE
-                assert "承诺交车" in page.locator(".job .state").first.inner_text()
-                assert _no_page_scroll(page)
-                page.screenshot(path=str(ARTIFACTS / "me-zh-360x740.png"), full_page=True)
+        # The technician's page: the car by its plate, large enough to read on the floor.
+        page.goto(f"{server.url}/workshops/tiny/me?technician={technician}&date={day}")
+        what = page.locator(".job .what").first
+        assert what.locator("strong").first.inner_text() == PLATE
+        assert "承诺交车" in page.locator(".job .state").first.inner_text()
+        assert _no_page_scroll(page)
+        page.screenshot(path=str(ARTIFACTS / "me-zh-360x740.png"), full_page=True)
 
-                # A stale link: a page saying so in Chinese, with the way back.
-                answer = page.goto(f"{server.url}/workshops/gone/plan/{day}")
-                assert answer is not None and answer.status == 404
-                assert page.get_by_role("heading", level=1).inner_text() == "没有这个页面"
-                assert "未知的车间" in page.get_by_role("alert").inner_text()
-                page.screenshot(path=str(ARTIFACTS / "error-zh-360x740.png"), full_page=True)
-                page.get_by_role("link", name="返回车间列表").click()
-                page.wait_for_url(f"{server.url}/")
-                assert page.get_by_role("heading", level=1).inner_text() == "车间"
-            finally:
-                browser.close()
+        # A stale link: a page saying so in Chinese, with the way back.
+        answer = page.goto(f"{server.url}/workshops/gone/plan/{day}")
+        assert answer is not None and answer.status == 404
+        assert page.get_by_role("heading", level=1).inner_text() == "没有这个页面"
+        assert "未知的车间" in page.get_by_role("alert").inner_text()
+        page.screenshot(path=str(ARTIFACTS / "error-zh-360x740.png"), full_page=True)
+        page.get_by_role("link", name="返回车间列表").click()
+        page.wait_for_url(f"{server.url}/")
+        assert page.get_by_role("heading", level=1).inner_text() == "车间"
     finally:
         server.kill()
 

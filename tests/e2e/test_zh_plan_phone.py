@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,7 +25,7 @@ from tests.builders import (
     fixed_clock,
     two_waiters_at_risk,
 )
-from tests.e2e.browser import ARGS, ARTIFACTS, CHROMIUM, settled
+from tests.e2e.browser import ARTIFACTS, CHROMIUM, settled
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 if not CHROMIUM.exists():
@@ -61,40 +62,35 @@ def _two_at_risk(db: Path) -> None:
     two_waiters_at_risk(TestClient(create_app(f"sqlite:///{db}", auth=False, clock=fixed_clock())))
 
 
-def test_the_plan_page_at_risk_and_now_read_cleanly_on_a_chinese_phone(tmp_path: Path) -> None:
+def test_the_plan_page_at_risk_and_now_read_cleanly_on_a_chinese_phone(tmp_path: Path, browser: Any) -> None:
     db = tmp_path / "plan.db"
     _two_at_risk(db)
     server = Server(db, now=NOW)
     server.start()
     ARTIFACTS.mkdir(exist_ok=True)
     try:
-        with playwright_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-            try:
-                context = browser.new_context(viewport=PHONE, locale="zh-CN")
-                page = context.new_page()
-                page.goto(f"{server.url}/login?next=/")
-                page.get_by_label("API 密钥").fill(server.headers["X-API-Key"])
-                page.get_by_role("button", name="登录").click()
-                page.wait_for_url(f"{server.url}/")
-                now = at("11:00").isoformat().replace("+", "%2B")
-                page.goto(f"{server.url}/workshops/tiny/plan/{DATE}?now={now}")
-                settled(page)  # the stream's first message swaps the sections in again
-                assert page.locator("#at-risk tbody tr").count() >= 1
-                page.locator("#at-risk").scroll_into_view_if_needed()
-                page.screenshot(path=str(ARTIFACTS / "plan-at-risk-zh-360x740.png"), full_page=True)
-                headers = page.evaluate(HEADER_LINES)
-                assert len(headers) == 4 and all(lines == 1 for _, lines in headers), headers
-                assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-                assert "承诺交车" in [text for text, _ in headers]
-                page.locator("svg.gantt g.now text").scroll_into_view_if_needed()
-                page.locator("#chart").screenshot(path=str(ARTIFACTS / "plan-now-zh-360x740.png"))
-                boxes = page.evaluate(LABEL_BOXES)
-                label = boxes["now"]
-                assert label[0].endswith("11:00"), label
-                clashes = [hour for hour in boxes["hours"] if _overlap(label, hour)]
-                assert clashes == [], (label, clashes)
-            finally:
-                browser.close()
+        context = browser.new_context(viewport=PHONE, locale="zh-CN")
+        page = context.new_page()
+        page.goto(f"{server.url}/login?next=/")
+        page.get_by_label("API 密钥").fill(server.headers["X-API-Key"])
+        page.get_by_role("button", name="登录").click()
+        page.wait_for_url(f"{server.url}/")
+        now = at("11:00").isoformat().replace("+", "%2B")
+        page.goto(f"{server.url}/workshops/tiny/plan/{DATE}?now={now}")
+        settled(page)  # the stream's first message swaps the sections in again
+        assert page.locator("#at-risk tbody tr").count() >= 1
+        page.locator("#at-risk").scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / "plan-at-risk-zh-360x740.png"), full_page=True)
+        headers = page.evaluate(HEADER_LINES)
+        assert len(headers) == 4 and all(lines == 1 for _, lines in headers), headers
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert "承诺交车" in [text for text, _ in headers]
+        page.locator("svg.gantt g.now text").scroll_into_view_if_needed()
+        page.locator("#chart").screenshot(path=str(ARTIFACTS / "plan-now-zh-360x740.png"))
+        boxes = page.evaluate(LABEL_BOXES)
+        label = boxes["now"]
+        assert label[0].endswith("11:00"), label
+        clashes = [hour for hour in boxes["hours"] if _overlap(label, hour)]
+        assert clashes == [], (label, clashes)
     finally:
         server.kill()
