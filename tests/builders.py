@@ -22,7 +22,7 @@ import pytest
 from hypothesis import strategies as st
 
 from scheduler.clock import FixedClock
-from scheduler.compiler import compile_request
+from scheduler.compiler import CompiledDay, compile_request
 from scheduler.contract import (
     Assignment,
     Booking,
@@ -1212,3 +1212,13 @@ def fake_refiner_pool(monkeypatch: pytest.MonkeyPatch, mode: str = "run") -> Fak
     pool = FakeRefinerPool(mode)
     monkeypatch.setattr(refiner_module, "worker_pool", lambda workers: pool)
     return pool
+
+
+@dataclass(frozen=True)
+class SolvedDay:
+    """A day's request, compiled, the optimiser's solution and its plan (checked by the validator)."""
+
+    request: PlanRequest
+    compiled: CompiledDay
+    solution: DaySolution
+    plan: Plan

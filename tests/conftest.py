@@ -329,6 +329,7 @@ _MODULE_SCOPED = {
     "tests/cli/test_live_status.py",
     "tests/cli/test_replay_day.py",
     "tests/scheduler/test_demand.py",
+    "tests/scheduler/test_optimise_dealer_2011_s4.py",
     "tests/simulation/test_overbooking.py",
     "tests/solver/test_relaxation_plan.py",
 }

@@ -266,19 +266,3 @@ def test_a_ten_second_plan_of_a_day_whose_narrow_near_plan_holds_none_reaches_it
     assert_valid(request, plan)
     second = optimise(compile_request(request))
     assert second.placements == first.placements and second.objective == first.objective
-
-
-def test_a_ten_second_plan_of_dealer_2011_s4_goes_through_a_lean_window() -> None:
-    """dealer-2011 at 1.3x seed 4 at 10 s: the lean model over the 90 minutes up to the latest late
-    end (`LEAN_WINDOWS`), the rest of the plan fixed, moves the afternoon rush's work: 1,909 -> 1,845
-    weighted minutes late (bench/RESULTS-gap15-s35.md), valid, every booking placed. (The same request
-    twice: the seed-5 test above, whose request runs a window too; a window's own plan twice:
-    tests/solver/test_lean.py.)"""
-    request = _dealer_day(4, 10.0)
-    compiled = compile_request(request)
-    first = optimise(compiled)
-    assert "the lean window's plan is the plan" in first.notes
-    assert not first.unplaced
-    minutes = terms(compiled.problem, first)
-    assert minutes.lateness + 3 * minutes.waiter_lateness <= 1850
-    assert_valid(request, to_plan(compiled, first, "cpsat"))
