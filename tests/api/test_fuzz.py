@@ -89,7 +89,24 @@ def test_no_server_errors_and_responses_match_the_schema(case: schemathesis.Case
         if isinstance(options, dict):
             options["time_limit_seconds"] = 1
         case.body["replications"] = 2
+    if case.path.endswith("/stream") and _waits(case.query):
+        # The stream of a workshop an earlier example put (`PUT /v1/workshops/{workshop_id}`) sends
+        # its first message and then waits for the next events, which no example makes: without
+        # `max_events`, or with more than 1, each such example waited ~10 s (~50 s of the module's
+        # run). Its first message is read as before; a bad `max_events` is still sent as drawn.
+        case.query = {**(case.query or {}), "max_events": 1}
     case.call_and_validate(excluded_checks=EXCLUDED)
+
+
+def _waits(query: dict[str, object] | None) -> bool:
+    """A stream's query that the route accepts with more than one message to wait for."""
+    drawn = (query or {}).get("max_events")
+    if drawn is None:
+        return True
+    try:
+        return 1 < int(str(drawn)) <= 10_000
+    except ValueError:
+        return False
 
 
 # The routes sessions 19-21 changed (clock events and `asked_now`, the status's spells at risk, forced
