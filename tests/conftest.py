@@ -372,7 +372,26 @@ if importlib.util.find_spec("xdist") is not None:
         from xdist.scheduler import LoadScopeScheduling  # type: ignore[import-untyped]
 
         class Scopes(LoadScopeScheduling):  # type: ignore[misc]
+            def __init__(self, config: pytest.Config, log: Any = None) -> None:
+                super().__init__(config, log)
+                self._indexes: dict[Any, dict[str, list[int]]] = {}  # node -> node id -> its items
+
             def _split_scope(self, nodeid: str) -> str:
                 return _scope(nodeid)
+
+            def _assign_work_unit(self, node: Any) -> None:
+                """As xdist's, but every item of the unit is sent, not one per node id: xdist keys
+                a unit's items by node id, so items that share one (schemathesis' one per API
+                operation, tests/api/test_fuzz.py: 51 items, 2 ids) ran once per id, 2 of the 51
+                (bench/RESULTS-suite-s47.md). Their reports are marked complete by node id as
+                before; a worker runs all it was sent before it stops."""
+                scope, work_unit = self.workqueue.popitem(last=False)
+                self.assigned_work.setdefault(node, {})[scope] = work_unit
+                if node not in self._indexes:
+                    self._indexes[node] = {}
+                    for index, nodeid in enumerate(self.registered_collections[node]):
+                        self._indexes[node].setdefault(nodeid, []).append(index)
+                pending = [nodeid for nodeid, completed in work_unit.items() if not completed]
+                node.send_runtest_some(sorted(i for nodeid in pending for i in self._indexes[node][nodeid]))
 
         return Scopes(config, log)
