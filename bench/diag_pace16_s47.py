@@ -25,9 +25,9 @@ import pickle
 import random
 import tempfile
 import threading
-from dataclasses import replace
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +62,13 @@ def _hook() -> None:
         if threading.current_thread() is main:
             grown = kwargs.get("grown", args[-1] if len(args) >= 6 else False)
             _trace.append(
-                {"path": "carried", "grown": grown, "previous": len(previous), "added": len(added), "found": len(out)}
+                {
+                    "path": "carried",
+                    "grown": grown,
+                    "previous": len(previous),
+                    "added": len(added),
+                    "found": len(out),
+                }
             )
         return out
 
@@ -70,7 +76,9 @@ def _hook() -> None:
     DayBook.offers_after = traced_after  # type: ignore[method-assign]
 
 
-def run(seed: int, pace: float, dates: int, probes: int, from_booking: int, attempts: int) -> list[dict[str, Any]]:
+def run(
+    seed: int, pace: float, dates: int, probes: int, from_booking: int, attempts: int
+) -> list[dict[str, Any]]:
     scenario = load_scenario("small-dealer")
     workshop, demand = scenario.workshop, scenario.demand
     workshop = workshop.model_copy(update={"advisors": []})
@@ -164,7 +172,9 @@ def run(seed: int, pace: float, dates: int, probes: int, from_booking: int, atte
     return answers
 
 
-def verdict(verdicts: Verdicts, a: dict[str, Any], limit: float = 30.0) -> list[tuple[dt.datetime, bool | None, bool]]:
+def verdict(
+    verdicts: Verdicts, a: dict[str, Any], limit: float = 30.0
+) -> list[tuple[dt.datetime, bool | None, bool]]:
     ask, ask_waiter, _ = a["ask"]
     offered_times = {o.drop_off for o in a["offers"]}
     day: DayBook = a["day"]
@@ -300,7 +310,13 @@ def main() -> None:
     text = json.dumps(out, indent=1, default=str)
     if args.out is not None:
         args.out.write_text(text, encoding="utf-8")
-    print(text if args.classify is not None else json.dumps([{k: r[k] for k in ("booked", "cached", "trace", "feasible", "offered & feasible")} for r in out]))
+    print(
+        text
+        if args.classify is not None
+        else json.dumps(
+            [{k: r[k] for k in ("booked", "cached", "trace", "feasible", "offered & feasible")} for r in out]
+        )
+    )
 
 
 if __name__ == "__main__":
