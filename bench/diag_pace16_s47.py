@@ -6,10 +6,10 @@ answer of an earlier version, `grown` or not) or a fresh search (`DayBook.offers
 before the query (version, refined, bound, its offers' times) and what `OfferCache.deliver` kept.
 `--dump FILE.pickle` keeps every answer of the window (the day, the query, the offers, the probes,
 the cached entry before it) for `--classify`, which puts each feasible probe time not offered in one
-class (the verdicts file's exact CP-SAT verdicts): `cache-dropped` (the earlier answer carried over
-offered it, and its offer still holds on this day: `DayBook.carried`), `search-missed` (a fresh
-search, or a carry-over whose earlier answer did not offer it), `refined-only` (the refinement of
-this very version, `offers_and_bound` with the refiner's `exact_seconds`, finds it), or `none`.
+class (the verdicts file's exact CP-SAT verdicts; `classify`): `cache-dropped` (the answer cached
+before the query offered it, and that offer as it was is still valid on this day by the independent
+validator), `search-reach` (the immediate search finds it with 20x its budget), `refined-only` (the
+refinement, `offers_and_bound` with the refiner's `exact_seconds`, finds it), or `none`.
 
     PYTHONPATH=. nice -n 10 python -m bench.diag_pace16_s47 --seed 1 --pace 20 --verdicts FILE \
       --out FILE.json --dump FILE.pickle
