@@ -1237,10 +1237,10 @@ class DayBook:
         """A small day's chains (`_ejection_boundary`): of two levels, then three, the last one
         shifting the bookings in its way later (scheduler.ejection, `push`), each from every witness
         at hand: the day as last moved (or packed late then early), the other packed days, the
-        day as booked. Which of them a chain finds room in quickly differs from day to day (on the
-        bench's fullest small-dealer days 0.5-5 ms in one, nothing in 25 ms in another), so each
-        (levels, witness) pair gets an equal share of the time left when its turn comes, a pair
-        that finishes early leaving its time to the rest. Chains of one level are not tried
+        day as booked. Each (levels, witness) pair may take the whole time left when its turn
+        comes, a pair whose chains give up early leaving it to the rest (`EQUAL_SHARES`: an equal
+        share each cut the 8-10 ms a chain that finds room often takes on a full day at every
+        witness in turn, offering nothing where one of them had it). Chains of one level are not tried
         apart: a two-level chain places every booking it ejects at its earliest finish first.
         The chains take out first the bookings whose windows leave them room to go elsewhere
         (scheduler.ejection.TIGHTNESS; bench/RESULTS-desk-s16.md)."""
@@ -1256,7 +1256,7 @@ class DayBook:
             # SHALLOW_FIRST: the pairs of one depth share the time left among themselves; a deeper
             # one gets what the shallower ones leave (each try at a time stops at its own share).
             left = [pair for pair in pairs[done:] if pair[0] == depth] if SHALLOW_FIRST else pairs[done:]
-            share = 1.0 / len(left)
+            share = 1.0 / len(left) if EQUAL_SHARES else 1.0
             starts[n] = self._gallop(
                 probes, fits, self._past_fits(fits, wanted), starts[n], deadline, starts[n], chains, share
             )
@@ -1818,12 +1818,23 @@ third of the 25 ms budget. It costs CPU where a time is hopeless (the try takes 
 about 6 ms more at the median answer on the bench's full days (bench/RESULTS-complete-s7.md)."""
 
 SHALLOW_FIRST = True
-"""A small day's chain portfolio (`DayBook._chain_portfolio`) gives its two-level chains, from every
+"""With `EQUAL_SHARES` (else each pair may take the whole time left anyway): a small day's chain
+portfolio (`DayBook._chain_portfolio`) gives its two-level chains, from every
 start, the whole budget, and its three-level chains only what they leave; False: every (levels,
 start) pair an equal share of the time left (the three-level ones half of it). On small-dealer
 without its advisors (seeds 1-3, one query right after each booking) the three-level pairs found no
 time at all within 25 ms and took 16-36 % of the chains' CPU, while the times 4x the budget finds
 were found by two-level chains (bench/RESULTS-immediate-s43.md); 566 -> 569 of 775 feasible times."""
+
+EQUAL_SHARES = False
+"""True: each (levels, start) pair of a small day's chain portfolio (`DayBook._chain_portfolio`) may
+take an equal share of the time left (before pace16-s47); False: each start in turn may take all of
+it, a start whose chains give up early leaving the rest to the next. A two-level chain that finds
+room on a full small-dealer day often takes 8-10 ms, so a third of the 25 ms budget cut it at every
+start in turn and the answer offered nothing; the whole budget at the first start (the day as last
+moved, or packed late then early) offered 805 of 1,236 feasible probe times against 762 (the window
+answers of `bench.slots_pace --no-advisors --dates 3 --from-booking 70`, seeds 1-3 at pace 0 and seed 1 at
+pace 20, searched again offline, bench/RESULTS-pace16-s47.md)."""
 
 ATTEMPT_FLOOR = 0.004
 """CPU seconds a try may always take, however little of the budget is left (a chain found within

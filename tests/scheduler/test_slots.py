@@ -881,11 +881,47 @@ def test_a_small_days_two_level_chain_gets_the_budget_before_the_three_level_one
     budget = 2 * chain * clock.step
 
     monkeypatch.setattr(slots, "SHALLOW_FIRST", False)
+    monkeypatch.setattr(slots, "EQUAL_SHARES", True)  # (each start takes the whole time left now)
     day, new = _fragmented_day()
     assert new.drop_off not in {o.drop_off for o in day.offers("HOUR", False, ejection_seconds=budget)}
 
     monkeypatch.setattr(slots, "SHALLOW_FIRST", True)
     day, new = _fragmented_day()
+    _offered_by_moving_others_and_sound(day, new, day.offers("HOUR", False, ejection_seconds=budget))
+
+
+def test_a_small_days_chain_from_the_first_witness_may_take_the_whole_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """pace16-s47, on a counted clock: a small day's chain portfolio starts from three witnesses (two
+    repacked days, here with the same placements, and the day as booked); the two-level chain that
+    fits the new hour at 08:00 takes 6 reads from each. The answer's budget is 22 reads, of which the
+    search's own (the quick fits, the repacked days' quick fit) take about 12: the portfolio that gave
+    each start an equal share of the time left (`EQUAL_SHARES`, as before) cut the chain at every
+    start in turn and offered no 08:00 (on the bench's full small-dealer
+    days, 8-10 ms chains cut at a third of 25 ms: answers with nothing where a chain had room).
+    Each start may now take the whole time left: 08:00 is offered, with a whole-day plan the
+    independent validator accepts, every promise kept."""
+    clock = counted_search_clock(monkeypatch, step=0.001)
+    monkeypatch.setattr(slots, "PACK_SECONDS", 0.0)
+
+    def three_starts() -> tuple[DayBook, Booking]:
+        day, new = _fragmented_day()
+        day._packed = [day._repacked(day.placements_of), day._repacked(day.placements_of)]
+        return day, new
+
+    day, new = three_starts()
+    before = clock.reads
+    assert day.fit_by_ejection(new, 1e9, 2, 2, push=True, tightness=ejection.TIGHTNESS) is not None
+    assert clock.reads - before == 6  # the chain's reads: the budget below is set around it
+    budget = 22 * clock.step
+
+    monkeypatch.setattr(slots, "EQUAL_SHARES", True)
+    day, new = three_starts()
+    assert new.drop_off not in {o.drop_off for o in day.offers("HOUR", False, ejection_seconds=budget)}
+
+    monkeypatch.setattr(slots, "EQUAL_SHARES", False)
+    day, new = three_starts()
     _offered_by_moving_others_and_sound(day, new, day.offers("HOUR", False, ejection_seconds=budget))
 
 
