@@ -143,13 +143,16 @@ def objective_floor(
     paid: int | None = None,
     most_iterations: int = MOST_ITERATIONS,
     most_columns: int | None = None,
+    roots: list[dict[tuple[int, int], float]] | None = None,
 ) -> ObjectiveFloor | None:
     """The module's floor for every plan placing at least `weight` priority (whichever bookings):
     by the period floor's branch and bound where the day has a common break, else the relaxation
     alone by its column generation. `starts`: a plan's starts (the first restricted LP); `paid`:
     that plan's cost in these terms (a cut-off: past it the search need not look); `most_columns`:
     the period floor's cap. None where the model is not built, over the cap, or its root not solved
-    within `most_iterations`."""
+    within `most_iterations`. `roots`: the search only from these nodes (`period_floor`'s: sides fixed
+    per (booking, operation), e.g. a lateness search's `leaves` that may hold a plan cheaper than
+    `paid`), a floor for the plans they hold only; None also where they hold none."""
     found = period_floor(
         problem,
         weight,
@@ -159,6 +162,7 @@ def objective_floor(
         most_columns=most_columns,
         periods=bool(breaks(problem)),
         extend=with_objective,
+        roots=roots,
     )
     if found is None or not math.isfinite(found.least):
         return None
