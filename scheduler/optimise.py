@@ -29,9 +29,9 @@ from solver.bounds import (
     secondary_floor,
 )
 from solver.bounds_groups import group_floor
-from solver.bounds_objective import objective_floor
+from solver.bounds_objective import leaves_floor, objective_floor
 from solver.bounds_period import MOST_ITERATIONS, PeriodFloor, breaks, column_floor, period_floor
-from solver.bounds_time import Relaxation, time_indexed_bound, time_indexed_relaxation, weighted_floor
+from solver.bounds_time import Relaxation, time_indexed_bound, time_indexed_relaxation
 from solver.lean import exact, exact_day, lateness_plan, objective_plan
 from solver.model import SolveParameters, safety_seconds, solve
 from solver.objective import objective, terms
@@ -1398,35 +1398,25 @@ def objective_proof(
     w = problem.weights
     weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in chosen.unplaced)
     own = round(chosen.objective) - w.unplaced * sum(problem.jobs[j].priority for j in chosen.unplaced)
-    # Every plan placing at least `weight` lies in one leaf and pays at least its lateness bound in
-    # lateness terms (the others never negative): a leaf whose bound reaches `own` needs no search.
-    roots = [fixing for bound, fixing in floor.leaves if weighted_floor(problem, bound, False) < own]
-    paying = [weighted_floor(problem, bound, False) for bound, _ in floor.leaves]
-    least = min((paid for paid in paying if paid >= own), default=own)
-    notes = [f"objective proof: {len(roots)} of {len(floor.leaves)} leaves below {own}"]
-    if roots:
-        most = (
-            OBJECTIVE_PROOF_ITERATIONS
-            if allowance is None
-            else allowance.iterations(OBJECTIVE_PROOF_ITERATIONS)
-        )
-        if most <= 0:
-            return chosen, [*notes, "objective proof: no time left"]
-        starts = {key: at.start for key, at in chosen.placements.items()}
-        found = objective_floor(
-            problem, weight, starts, own, most, most_columns=PERIOD_LONG_COLUMNS, roots=roots
-        )
-        if allowance is not None:
-            allowance.charge_iterations(most if found is None else found.iterations)
-        if found is None:
-            return chosen, [*notes, "objective proof: none"]
-        least = min(least, found.bound)
-        state = "closed" if found.closed else "open"
-        notes.append(f"objective proof: {found.bound}, {state}, {found.iterations} iterations")
-    # Every plan placing at least `weight` pays at least `least` in the terms other than its
+    most = (
+        OBJECTIVE_PROOF_ITERATIONS if allowance is None else allowance.iterations(OBJECTIVE_PROOF_ITERATIONS)
+    )
+    if most <= 0:
+        return chosen, ["objective proof: no time left"]
+    starts = {key: at.start for key, at in chosen.placements.items()}
+    found = leaves_floor(problem, weight, floor.leaves, own, starts, most, most_columns=PERIOD_LONG_COLUMNS)
+    if allowance is not None:
+        allowance.charge_iterations(most if found is None else found.iterations)
+    if found is None:
+        return chosen, ["objective proof: none"]
+    # Every plan placing at least `weight` pays at least `found.bound` in the terms other than its
     # unplaced one: `_objective_floor`'s sum, as `objective_floor_pass`.
-    _objective_floor(problem, chosen, weight, least, 0)
-    return chosen, notes
+    _objective_floor(problem, chosen, weight, found.bound, 0)
+    state = "closed" if found.closed else "open"
+    return chosen, [
+        f"objective proof: {found.bound}, {state}, {found.roots} of {len(floor.leaves)} leaves,"
+        f" {found.iterations} iterations"
+    ]
 
 
 BOUNDS_AFTER_PERIOD = True
