@@ -1850,7 +1850,11 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None, bounds: 
         keep = lean_seconds if period_first else 0.0
         before_period = chosen
         # `OBJECTIVE_PROOF`: the floor searches past its least by the plan's terms below lateness.
-        slack = _below_lateness(problem, chosen) if OBJECTIVE_PROOF and deferred and allowance else None
+        slack = (
+            _below_lateness(problem, chosen)
+            if OBJECTIVE_PROOF and deferred and allowance is not None
+            else None
+        )
         periods: list[PeriodFloor] = []
         chosen, period_notes = period_pass(problem, chosen, limit, allowance, keep, slack, periods)
         halved = chosen is not before_period  # the halves' plan is the plan
