@@ -29,8 +29,8 @@ from solver.bounds import (
     secondary_floor,
 )
 from solver.bounds_groups import group_floor
-from solver.bounds_objective import objective_floor
-from solver.bounds_period import MOST_ITERATIONS, breaks, column_floor, period_floor
+from solver.bounds_objective import leaves_floor, objective_floor
+from solver.bounds_period import MOST_ITERATIONS, PeriodFloor, breaks, column_floor, period_floor
 from solver.bounds_time import Relaxation, time_indexed_bound, time_indexed_relaxation
 from solver.lean import exact, exact_day, lateness_plan, objective_plan
 from solver.model import SolveParameters, safety_seconds, solve
@@ -1136,11 +1136,14 @@ def period_pass(
     limit: float,
     allowance: Allowance | None = None,
     keep: float = 0.0,
+    slack: float | None = None,
+    proof: list[PeriodFloor] | None = None,
 ) -> tuple[DaySolution, list[str]]:
     """`PERIOD_FLOOR` on `chosen` (after `add_bounds`): its weighted floor raised, and the better of
     it and the plan of the floor's split; and notes. `allowance`: the floor's simplex iterations
     (leaving `keep` counted seconds of it) and the halves' deterministic time capped by what is
-    left, and charged."""
+    left, and charged. `slack`, `proof`: the floor's search past its least by `slack` drop-off
+    minutes (`period_floor`'s), and the floor appended to `proof` (`OBJECTIVE_PROOF`)."""
     paid = period_day(problem, chosen, limit)
     if paid is None:
         return chosen, []
@@ -1158,9 +1161,12 @@ def period_pass(
         most_iterations=most,
         most_columns=PERIOD_LONG_COLUMNS if wide else None,
         coarser=PERIOD_COARSE_GRIDS,
+        slack=slack,
     )
     if found is None:
         return chosen, ["period floor: none"]
+    if proof is not None:
+        proof.append(found)
     if allowance is not None:
         allowance.charge_iterations(found.iterations)
     notes = [
@@ -1341,6 +1347,76 @@ def objective_floor_pass(
     _objective_floor(problem, chosen, weight, found.bound, 0)
     state = "closed" if found.closed else "open"
     return chosen, [f"objective floor: {found.bound}, {state}, {found.iterations} iterations"]
+
+
+OBJECTIVE_PROOF = True
+"""On a small day whose time-indexed floors wait for the period pass (`BOUNDS_AFTER_PERIOD`: a request
+below `PERIOD_LONG_SECONDS`, the passes charged), the whole objective proven from the lateness's own
+search instead of the whole-objective floor's (`OBJECTIVE_FLOOR`, ~16,800 simplex iterations on
+small-dealer 1.3x s2, more than a 10 s request has): the period floor's branch and bound searches on
+past its least, each node up to it plus the plan's terms below lateness (`_below_lateness`, as
+`bounds_period.period_floor`'s `slack`), so that its open nodes at the end (`leaves`) tell which
+sides of the break can hold a plan within them of the lateness floor. Where that floor proves the
+plan's lateness, after the objective pass (which then leaves the proof `OBJECTIVE_PROOF_ITERATIONS`
+of the allowance), `objective_proof` runs the whole-objective floor (`solver.bounds_objective`) only
+from the leaves whose lateness bound is below the plan's objective (every plan in the others pays
+more in lateness alone), charged to the passes' allowance. On small-dealer 1.3x s2 at 10 s: the
+lateness search 10,709 -> 10,073 iterations (the same 12,470 and split), two leaves of 1,247 below
+12,493 (the rest 1,250 or more), the objective floor from them 6,133 iterations, 12,493: "optimal";
+the objective pass gets ~0.05 deterministic time instead of 0.3 and finds the same 12,493
+(bench/RESULTS-proof15-s47.md). False: as before."""
+
+OBJECTIVE_PROOF_ITERATIONS = 6_500
+"""The proof's simplex iterations (`OBJECTIVE_PROOF`), kept for it from the objective pass's share:
+small-dealer 1.3x s2 closes in 6,133."""
+
+
+def _below_lateness(problem: DayProblem, plan: DaySolution) -> float:
+    """`plan`'s objective terms below lateness (its objective less its unplaced and lateness terms), in
+    the period floor's drop-off minutes."""
+    w = problem.weights
+    minutes = terms(problem, plan)
+    paid = w.lateness * minutes.lateness + w.waiter_lateness * minutes.waiter_lateness
+    unplaced = w.unplaced * sum(problem.jobs[j].priority for j in plan.unplaced)
+    return max(0.0, (plan.objective - unplaced - paid) / (w.lateness or 1))
+
+
+def objective_proof(
+    problem: DayProblem, chosen: DaySolution, floor: PeriodFloor, allowance: Allowance | None = None
+) -> tuple[DaySolution, list[str]]:
+    """`OBJECTIVE_PROOF` on `chosen` (after the objective pass; `floor`: the period pass's, closed,
+    with its `leaves`): `lower_bound` raised to the least of the whole-objective floor from the
+    leaves whose lateness bound is below `chosen`'s objective and the lateness bounds of the others;
+    and notes. `allowance`: its iterations capped by what is left, and charged."""
+    if not OBJECTIVE_PROOF or not floor.closed or not floor.leaves or chosen.weighted_lateness_bound is None:
+        return chosen, []
+    if not exact(problem, chosen) or not _lateness_proven(problem, chosen):
+        return chosen, []
+    proven = max(b for b in (chosen.best_bound, chosen.lower_bound, 0.0) if b is not None)
+    if chosen.objective <= proven + 1e-9:
+        return chosen, []  # nothing left to prove
+    w = problem.weights
+    weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in chosen.unplaced)
+    own = round(chosen.objective) - w.unplaced * sum(problem.jobs[j].priority for j in chosen.unplaced)
+    most = (
+        OBJECTIVE_PROOF_ITERATIONS if allowance is None else allowance.iterations(OBJECTIVE_PROOF_ITERATIONS)
+    )
+    if most <= 0:
+        return chosen, ["objective proof: no time left"]
+    starts = {key: at.start for key, at in chosen.placements.items()}
+    found = leaves_floor(problem, weight, floor.leaves, own, starts, most, most_columns=PERIOD_LONG_COLUMNS)
+    if allowance is not None:
+        allowance.charge_iterations(most if found is None else found.iterations)
+    if found is None:
+        return chosen, ["objective proof: none"]
+    # Every plan placing at least `weight` pays at least `found.bound` in the terms other than its
+    # unplaced one: `_objective_floor`'s sum, as `objective_floor_pass`.
+    _objective_floor(problem, chosen, weight, found.bound, 0)
+    state = "closed" if found.closed else "open"
+    return chosen, [
+        f"objective proof: {found.bound}, {state}, {found.roots} of {len(floor.leaves)} leaves,"
+        f" {found.iterations} iterations"
+    ]
 
 
 BOUNDS_AFTER_PERIOD = True
@@ -1773,7 +1849,14 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None, bounds: 
         # Where the lean pass waits (`PERIOD_FIRST`), the floor leaves it its share.
         keep = lean_seconds if period_first else 0.0
         before_period = chosen
-        chosen, period_notes = period_pass(problem, chosen, limit, allowance, keep)
+        # `OBJECTIVE_PROOF`: the floor searches past its least by the plan's terms below lateness.
+        slack = (
+            _below_lateness(problem, chosen)
+            if OBJECTIVE_PROOF and deferred and allowance is not None
+            else None
+        )
+        periods: list[PeriodFloor] = []
+        chosen, period_notes = period_pass(problem, chosen, limit, allowance, keep, slack, periods)
         halved = chosen is not before_period  # the halves' plan is the plan
         chosen.notes = [*chosen.notes, *period_notes]
         spared = deferred and _lateness_proven(problem, chosen)  # the deferred floors can add nothing
@@ -1819,8 +1902,13 @@ def optimise(compiled: CompiledDay, *, hint: DaySolution | None = None, bounds: 
         # spend it.
         held = lean_seconds if period_first and not lean_waits and not spared else 0.0
         short_floor = spared and OBJECTIVE_FLOOR_SHORT  # the period pass proved the lateness
-        chosen, objective_notes = objective_pass(problem, chosen, limit, allowance, held)
+        proving = bool(slack is not None and spared and periods and periods[0].leaves)
+        reserve = OBJECTIVE_PROOF_ITERATIONS * PERIOD_ITERATION_SECONDS if proving else 0.0
+        chosen, objective_notes = objective_pass(problem, chosen, limit, allowance, held + reserve)
         chosen.notes = [*chosen.notes, *objective_notes]
+        if proving:
+            chosen, proof_notes = objective_proof(problem, chosen, periods[0], allowance)
+            chosen.notes = [*chosen.notes, *proof_notes]
         chosen, floor_notes = objective_floor_pass(
             problem, chosen, options.time_limit_seconds, short=short_floor
         )

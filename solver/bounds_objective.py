@@ -61,11 +61,12 @@ class ObjectiveFloor:
     """`bound`: the floor on the objective's lateness, overtime, bay and technician-change terms of
     every plan placing at least the weight asked (its unplaced term not included); `closed`: the
     search ended on its least node (else the budget cut it: still a floor); `iterations`: its
-    cost."""
+    cost; `roots`: the nodes it started from (`leaves_floor`: the leaves searched)."""
 
     bound: int
     closed: bool
     iterations: int
+    roots: int = 0
 
 
 def with_objective(problem: DayProblem, model: IndexedModel) -> IndexedModel:
@@ -143,13 +144,16 @@ def objective_floor(
     paid: int | None = None,
     most_iterations: int = MOST_ITERATIONS,
     most_columns: int | None = None,
+    roots: list[dict[tuple[int, int], float]] | None = None,
 ) -> ObjectiveFloor | None:
     """The module's floor for every plan placing at least `weight` priority (whichever bookings):
     by the period floor's branch and bound where the day has a common break, else the relaxation
     alone by its column generation. `starts`: a plan's starts (the first restricted LP); `paid`:
     that plan's cost in these terms (a cut-off: past it the search need not look); `most_columns`:
     the period floor's cap. None where the model is not built, over the cap, or its root not solved
-    within `most_iterations`."""
+    within `most_iterations`. `roots`: the search only from these nodes (`period_floor`'s: sides fixed
+    per (booking, operation), e.g. a lateness search's `leaves` that may hold a plan cheaper than
+    `paid`), a floor for the plans they hold only; None also where they hold none."""
     found = period_floor(
         problem,
         weight,
@@ -159,6 +163,7 @@ def objective_floor(
         most_columns=most_columns,
         periods=bool(breaks(problem)),
         extend=with_objective,
+        roots=roots,
     )
     if found is None or not math.isfinite(found.least):
         return None
@@ -167,3 +172,32 @@ def objective_floor(
     unit = step(problem)
     bound = max(0, unit * math.ceil((value - 1e-6 * max(1.0, abs(value)) - 1e-3) / unit))
     return ObjectiveFloor(bound=bound, closed=found.closed, iterations=found.iterations)
+
+
+def leaves_floor(
+    problem: DayProblem,
+    weight: int,
+    leaves: tuple[tuple[float, dict[tuple[int, int], float]], ...],
+    paid: int,
+    starts: dict[tuple[int, int], int] | None = None,
+    most_iterations: int = MOST_ITERATIONS,
+    most_columns: int | None = None,
+) -> ObjectiveFloor | None:
+    """The module's floor for every plan placing at least `weight` priority, from the `leaves` of a
+    closed lateness search for that weight (`bounds_period.period_floor`'s, best with its `slack`):
+    every such plan is a point of one leaf. A leaf whose lateness bound (drop-off minutes) reaches
+    `paid` (a plan's cost in these terms) holds only plans paying at least that in lateness terms
+    alone (the others never negative); the rest are searched by `objective_floor` from their sides
+    (its `roots`). So the least of the two is a floor, and where `paid` is a plan's own cost and the
+    search reaches it, that plan is proven the cheapest. None where there is no leaf, or the search
+    gives none (its root not solved within `most_iterations`)."""
+    paying = [weighted_floor(problem, bound, False) for bound, _ in leaves]
+    roots = [fixing for (_, fixing), least in zip(leaves, paying, strict=True) if least < paid]
+    past = min((least for least in paying if least >= paid), default=None)
+    if not roots:
+        return None if past is None else ObjectiveFloor(bound=past, closed=True, iterations=0)
+    found = objective_floor(problem, weight, starts, paid, most_iterations, most_columns, roots=roots)
+    if found is None:
+        return None
+    bound = found.bound if past is None else min(found.bound, past)
+    return ObjectiveFloor(bound=bound, closed=found.closed, iterations=found.iterations, roots=len(roots))

@@ -103,7 +103,9 @@ class PeriodFloor:
     bounded past a whole node's value), so the floor is the model's optimum, not a budget cut;
     `before`: where closed on a whole node, each (booking, operation) it starts before the (first)
     break, with `after` the rest it starts; `iterations`, `lps`: its cost; `least`: the least open
-    bound itself, in the model's units (drop-off minutes; with `extend`, the extended model's)."""
+    bound itself, in the model's units (drop-off minutes; with `extend`, the extended model's);
+    `leaves`: where closed, every node open at the end, (its bound, its fixed sides per (booking,
+    operation): 1 before the break, 0 after), which together hold every plan (`slack`)."""
 
     weighted_bound: int
     closed: bool
@@ -114,6 +116,7 @@ class PeriodFloor:
     lps: int = 0
     nodes: int = 0
     least: float = math.inf
+    leaves: tuple[tuple[float, dict[tuple[int, int], float]], ...] = ()
 
 
 def breaks(problem: DayProblem) -> list[int]:
@@ -141,6 +144,8 @@ def period_floor(
     periods: bool = True,
     extend: Callable[[DayProblem, IndexedModel], IndexedModel] | None = None,
     coarser: tuple[int, ...] = (),
+    slack: float | None = None,
+    roots: list[dict[tuple[int, int], float]] | None = None,
 ) -> PeriodFloor | None:
     """The floor of the module's docstring for every plan placing at least `weight` priority (None
     where the day has no common break, the model is not built, or has more than `most_columns`
@@ -155,7 +160,14 @@ def period_floor(
     still in it at no more cost: `solver.bounds_objective`); `weighted_bound` is then no floor
     (read `least`), and a day with a common break that no operation can straddle gets the
     relaxation alone (no p), not None. `coarser`: grids tried in turn where the model at `grid` has
-    more start columns than the cap (the floor and its split at the first that fits)."""
+    more start columns than the cap (the floor and its split at the first that fits). `slack`: once
+    a whole node of value V is found, the children are solved up to V + `slack` (not V), whole
+    nodes are kept aside, and the search ends where every open node is whole or bounded past that:
+    its `leaves` then tell which sides can hold a plan within `slack` of the floor (a whole-objective
+    proof need search those only: `bounds_objective.objective_floor`'s `roots`). `roots`: instead of
+    the whole model's root, the search starts from these nodes (sides fixed per (booking,
+    operation); the side of an operation without a p here is left free: a larger node, still a
+    floor), its least over them; no root: least inf (no plan), not None. Both on one break only."""
     import highspy
     from highspy._core import _Highs  # the bare solver: `highspy.Highs()` prints a banner
     from scipy.sparse import coo_matrix, csr_matrix, hstack, vstack
@@ -328,24 +340,40 @@ def period_floor(
 
     scale = problem.weights.lateness or 1
     cutoff = math.inf if paid is None else (paid - weighted_floor(problem, 0.0, False)) / scale
-    root = solve({}, cutoff)
-    if trace is not None and root is not None:
-        trace.append((spent["iterations"], root[0]))
-    if root is None or root[0] == math.inf:
+    p_at = {share_op[q]: int(i) for q, i in enumerate(p_of.tolist())} if len(splits) == 1 else {}
+    op_at = {i: key for key, i in p_at.items()}
+    heap: list[Node] = []
+    made = 0
+    for fixing in [{}] if roots is None else roots:
+        fixed_p = {p_at[key]: side for key, side in fixing.items() if key in p_at}
+        found_root = solve(fixed_p, cutoff)
+        if found_root is None:
+            return None
+        if found_root[0] < math.inf:
+            heap.append((found_root[0], made, fixed_p, found_root[1], found_root[2]))
+        made += 1
+    heapq.heapify(heap)
+    if trace is not None and heap:
+        trace.append((spent["iterations"], heap[0][0]))
+    if roots is None and not heap:
         return None
-    made = 1
-    heap: list[Node] = [(root[0], 0, {}, root[1], root[2])]
     closed = False
     whole: tuple[float, np.ndarray] | None = None
-    nodes = 1
+    nodes = len(heap)
+    aside: list[Node] = []  # `slack`: whole nodes, kept out of the search
+    out_of_budget = False
 
     def is_whole(x: np.ndarray) -> bool:
         return not any(1e-6 < x[i] < 1 - 1e-6 for i in p_of.tolist())
 
-    if root[1] is not None and is_whole(root[1]):
-        whole = (root[0], root[1])
+    for value, _, _, x, _ in heap:
+        if x is not None and is_whole(x) and (whole is None or value < whole[0]):
+            whole = (value, x)
     while heap:
         value, seq, fixed, x, basis = heapq.heappop(heap)
+        if slack is not None and x is not None and is_whole(x):
+            aside.append((value, seq, fixed, x, basis))
+            continue
         if x is None or is_whole(x):  # cut off past a whole node's value, or whole: the least
             heapq.heappush(heap, (value, seq, fixed, x, basis))
             closed = True
@@ -368,7 +396,7 @@ def period_floor(
             start.row_status = basis[1]
             start.valid = True
             h.setBasis(start)
-            target = min(cutoff, whole[0] if whole is not None else math.inf)
+            target = min(cutoff, whole[0] + (slack or 0.0) if whole is not None else math.inf)
             found = solve(child, target)
             nodes += 1
             if found is None:
@@ -383,8 +411,11 @@ def period_floor(
             trace.append((spent["iterations"], min((node[0] for node in heap), default=math.inf)))
         if out_of_budget:
             break
+    if slack is not None and not heap and not out_of_budget:
+        closed = True  # every node whole (kept aside), or none left
+    heap += aside
     least = min((node[0] for node in heap), default=math.inf)
-    if not math.isfinite(least):
+    if not math.isfinite(least) and roots is None:
         return None
     before: set[tuple[int, int]] = set()
     after: set[tuple[int, int]] = set()
@@ -401,6 +432,9 @@ def period_floor(
         lps=spent["lps"],
         nodes=nodes,
         least=least,
+        leaves=tuple((node[0], {op_at[i]: side for i, side in node[2].items()}) for node in heap)
+        if closed and p_at
+        else (),
     )
 
 

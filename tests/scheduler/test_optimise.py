@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -1338,7 +1339,20 @@ def test_small_dealer_13x_s2_is_proven_the_best_possible_at_10_s(monkeypatch: py
     (`PASSES_CHARGED`) the lean pass waits for the period pass (`PERIOD_FIRST`): the halves of the
     search's plan reach the same 1,247, within the passes' allowance; the time-indexed floors wait for
     the period pass and are spared (`BOUNDS_AFTER_PERIOD`), and the objective pass spends their
-    time: 12,493, the 60 s request's objective."""
+    time: 12,493, the 60 s request's objective. And the whole objective is proven (`OBJECTIVE_PROOF`):
+    the period floor's search past its least leaves two of its six leaves below 12,493, from which the
+    whole-objective floor reaches 12,493: "optimal", within the passes' allowance (counted effort)."""
+    import scheduler.optimise as optimise
+
+    left: list[float] = []
+    proof = optimise.objective_proof
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        out = proof(*args, **kwargs)
+        left.append(args[3].left)  # the passes' allowance after the proof, the last pass charged
+        return out
+
+    monkeypatch.setattr(optimise, "objective_proof", watched)
     plan = _ten_second_plan(monkeypatch, "small-dealer", seed=2)
     assert plan.kpis.placed == 28 and plan.weighted_minutes_late == 1247 == plan.weighted_lateness_floor
     # The time-indexed floors spared (`BOUNDS_AFTER_PERIOD`: the period floor proves the lateness),
@@ -1348,6 +1362,9 @@ def test_small_dealer_13x_s2_is_proven_the_best_possible_at_10_s(monkeypatch: py
     assert plan.lateness_bound == 357
     assert plan_quality_words(plan).startswith("all 28 placed")
     assert "proven the best possible" in plan_quality_words(plan)
+    # The whole objective proven at 10 s (feasible, 12,470, before `OBJECTIVE_PROOF`), within the limit.
+    assert plan.status == "optimal" and plan.lower_bound == 12493
+    assert len(left) == 1 and left[0] >= 0
 
 
 def test_where_the_period_floor_does_not_prove_the_day_the_deferred_floors_give_the_same_bounds(

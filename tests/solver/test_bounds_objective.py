@@ -9,7 +9,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from solver.bounds_objective import objective_floor
+from solver.bounds_objective import leaves_floor, objective_floor
+from solver.bounds_period import period_floor
 from solver.model import SolveParameters, solve
 from solver.problem import BayData, DayProblem, JobData, ObjectiveWeights, OperationData, TechnicianData
 
@@ -111,3 +112,29 @@ def test_never_above_the_optimum_with_technicians_alike(problem: DayProblem) -> 
 @given(problem=_days(crowded=True))
 def test_never_above_the_optimum_where_some_are_left_out(problem: DayProblem) -> None:
     _never_above_the_optimum(problem)
+
+
+def _leaves_never_above_the_optimum(problem: DayProblem, slack: float, over: int) -> None:
+    """The proof from a lateness search's leaves (`leaves_floor`, after `period_floor` with `slack`),
+    asked to prove a cost `over` above CP-SAT's proven optimum (its unplaced term aside), never passes
+    that optimum."""
+    best = solve(problem, None, SolveParameters(time_limit_seconds=20.0, workers=1))
+    if best is None or best.status != "optimal":
+        return  # no proven optimum to compare with
+    weight = sum(job.priority for j, job in enumerate(problem.jobs) if j not in best.unplaced)
+    lateness = period_floor(problem, weight, slack=slack)
+    if lateness is None or not lateness.closed or not lateness.leaves:
+        return
+    unplaced = WHOLE.unplaced * (len(problem.jobs) - weight)
+    found = leaves_floor(problem, weight, lateness.leaves, round(best.objective) - unplaced + over)
+    if found is None:
+        return
+    assert found.bound + unplaced <= best.objective
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(problem=_days(), slack=st.sampled_from([0.0, 0.5, 2.0]), over=st.sampled_from([0, 3, 20]))
+def test_the_proof_from_the_lateness_leaves_never_passes_the_optimum(
+    problem: DayProblem, slack: float, over: int
+) -> None:
+    _leaves_never_above_the_optimum(problem, slack, over)
